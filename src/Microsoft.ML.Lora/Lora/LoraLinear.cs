@@ -1,0 +1,101 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Lora;
+
+/// <summary>
+/// A frozen <c>Linear</c> plus a trainable low-rank update: y = W0·x + b + B(A(dropout(x)))·scale, A [r, in], B [out, r].
+/// B starts at zero, so a fresh layer computes exactly what the wrapped Linear did. Parameter names follow PEFT's saved
+/// adapters (<c>weight</c>, <c>bias</c>, <c>lora_A.weight</c>, <c>lora_B.weight</c>), so base checkpoints still load into it.
+/// </summary>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly Parameter? bias;
+    private readonly Linear lora_A, lora_B;
+    private readonly Dropout lora_dropout;
+
+    /// <summary>Wraps <paramref name="linear"/> (its parameters are taken over and frozen).</summary>
+    public LoraLinear(Linear linear, int rank, double scaling, double dropout, LoraInit init) : base(nameof(LoraLinear))
+    {
+        weight = linear.weight ?? throw new ArgumentException("Linear has no weight.", nameof(linear));
+        bias = linear.bias;
+        weight.requires_grad = false;
+        if (bias is not null) bias.requires_grad = false;
+        long outFeatures = weight.shape[0], inFeatures = weight.shape[1];
+        if (rank > Math.Min(outFeatures, inFeatures))
+            throw new ArgumentException($"LoRA rank {rank} exceeds min(in, out) = {Math.Min(outFeatures, inFeatures)} of a [{outFeatures}, {inFeatures}] layer.", nameof(rank));
+        Rank = rank;
+        Scaling = scaling;
+        lora_A = nn.Linear(inFeatures, rank, hasBias: false, device: weight.device);
+        lora_B = nn.Linear(rank, outFeatures, hasBias: false, device: weight.device);
+        lora_dropout = nn.Dropout(dropout);
+        using (no_grad())
+        {
+            if (init == LoraInit.Gaussian) lora_A.weight!.normal_(0, 1.0 / rank);
+            else nn.init.kaiming_uniform_(lora_A.weight!, a: Math.Sqrt(5));
+            lora_B.weight!.zero_();
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>Rank r.</summary>
+    public int Rank { get; }
+
+    /// <summary>Factor applied to the update (alpha / r, or alpha / √r for rsLoRA).</summary>
+    public double Scaling { get; }
+
+    /// <summary>True while B·A·scale is folded into the frozen weight.</summary>
+    public bool Merged { get; private set; }
+
+    /// <summary>The frozen base weight [out, in] (includes the update while <see cref="Merged"/>).</summary>
+    public Parameter Weight => weight;
+
+    /// <summary>The frozen base bias, if any.</summary>
+    public Parameter? Bias => bias;
+
+    /// <summary>A [r, in].</summary>
+    public Parameter LoraA => lora_A.weight!;
+
+    /// <summary>B [out, r].</summary>
+    public Parameter LoraB => lora_B.weight!;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor x)
+    {
+        var y = nn.functional.linear(x, weight, bias);
+        if (Merged) return y;
+        return y.add_(lora_B.forward(lora_A.forward(lora_dropout.forward(x))), Scaling);
+    }
+
+    /// <summary>The update ΔW = B·A·scale [out, in].</summary>
+    public Tensor DeltaWeight() => lora_B.weight!.matmul(lora_A.weight!).mul_(Scaling);
+
+    /// <summary>Folds the update into the frozen weight: inference then costs one matmul, as the base layer.</summary>
+    public void Merge()
+    {
+        if (Merged) return;
+        using (no_grad()) using (NewDisposeScope()) weight.add_(DeltaWeight());
+        Merged = true;
+    }
+
+    /// <summary>Takes the update back out of the weight (exact up to float rounding).</summary>
+    public void Unmerge()
+    {
+        if (!Merged) return;
+        using (no_grad()) using (NewDisposeScope()) weight.sub_(DeltaWeight());
+        Merged = false;
+    }
+
+    /// <summary>A plain Linear with the merged weight (PEFT's merge-and-unload); this layer is left unmerged.</summary>
+    public Linear ToMergedLinear()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var w = Merged ? weight.detach().clone() : weight.detach() + DeltaWeight();
+        var linear = nn.Linear(new Parameter(w.MoveToOuterDisposeScope(), requires_grad: false),
+            bias is null ? null : new Parameter(bias.detach().clone().MoveToOuterDisposeScope(), requires_grad: false));
+        return linear;
+    }
+}

@@ -1,0 +1,48 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Models;
+
+/// <summary>
+/// Extra key/value vectors prepended to every layer's attention (prefix tuning). Implemented by a fine-tuning method; the
+/// encoder only asks for them, so the model code stays unaware of how they are produced.
+/// </summary>
+public interface IAttentionPrefix
+{
+    /// <summary>Number of prefix positions added in front of the keys and values.</summary>
+    int Length { get; }
+
+    /// <summary>Keys and values of <paramref name="layer"/>, shaped [batch, heads, Length, head_dim].</summary>
+    (Tensor Key, Tensor Value) KeysAndValues(int layer, long batchSize);
+}
+
+/// <summary>What a layer's attention needs besides its input: the padding mask and an optional prefix.</summary>
+internal sealed class AttentionContext
+{
+    /// <summary>Set by prefix tuning; null otherwise.</summary>
+    public IAttentionPrefix? Prefix { get; set; }
+}
+
+internal static class MultiHeadAttention
+{
+    /// <summary>
+    /// Scaled dot-product attention over already-projected q, k, v [B, T, H·d] → [B, T, H·d]. <paramref name="keyMask"/> is
+    /// [B, T] (true = real token) or null when nothing is padded (SDPA then takes its fastest path).
+    /// </summary>
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? keyMask, int numHeads, int layer, AttentionContext context, double dropout)
+    {
+        long b = q.shape[0], t = q.shape[1], hidden = q.shape[2], d = hidden / numHeads;
+        Tensor Split(Tensor x) => x.view(b, -1, numHeads, d).transpose(1, 2);
+        Tensor qh = Split(q), kh = Split(k), vh = Split(v);
+        Tensor? mask = keyMask;
+        if (context.Prefix is { } prefix)
+        {
+            var (pk, pv) = prefix.KeysAndValues(layer, b);
+            kh = cat(new[] { pk, kh }, 2);
+            vh = cat(new[] { pv, vh }, 2);
+            if (mask is not null) mask = cat(new[] { ones(b, prefix.Length, dtype: ScalarType.Bool, device: mask.device), mask }, 1);
+        }
+        var attnMask = mask?.view(b, 1, 1, -1);
+        var o = nn.functional.scaled_dot_product_attention(qh, kh, vh, attnMask, dropout);
+        return o.transpose(1, 2).reshape(b, t, hidden);
+    }
+}

@@ -1,0 +1,49 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Models;
+
+/// <summary>BERT / RoBERTa embeddings: word + position + token type, then LayerNorm and dropout.</summary>
+internal sealed class BertEmbeddings : NamedModule
+{
+    private readonly Embedding word_embeddings, position_embeddings;
+    private readonly Embedding? token_type_embeddings;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+    private readonly bool robertaPositions;
+    private readonly long padId;
+
+    public BertEmbeddings(EncoderConfig c) : base("embeddings")
+    {
+        word_embeddings = nn.Embedding(c.VocabSize, c.HiddenSize, padding_idx: c.PadTokenId);
+        position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
+        if (c.TypeVocabSize > 0) token_type_embeddings = nn.Embedding(c.TypeVocabSize, c.HiddenSize);
+        LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        dropout = nn.Dropout(c.HiddenDropout);
+        robertaPositions = c.Architecture == EncoderArchitecture.Roberta;
+        padId = c.PadTokenId;
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor inputIds, Tensor? tokenTypeIds)
+    {
+        long t = inputIds.shape[1];
+        // RoBERTa numbers real tokens from padding_idx + 1 and gives padding the padding position (HF create_position_ids_from_input_ids).
+        Tensor positions = robertaPositions
+            ? NonPadPositions(inputIds)
+            : arange(t, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
+        var x = word_embeddings.forward(inputIds) + position_embeddings.forward(positions);
+        if (token_type_embeddings is not null)
+            x += tokenTypeIds is null
+                ? token_type_embeddings.weight![0]   // all-zero token types: broadcast row 0 instead of a lookup
+                : token_type_embeddings.forward(tokenTypeIds);
+        return dropout.forward(LayerNorm.forward(x));
+    }
+
+    private Tensor NonPadPositions(Tensor inputIds)
+    {
+        var notPad = inputIds.ne(padId).to(ScalarType.Int64);
+        return notPad.cumsum(1) * notPad + padId;
+    }
+}

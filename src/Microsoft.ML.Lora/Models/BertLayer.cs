@@ -1,0 +1,111 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Models;
+
+/// <summary>One BERT layer: self-attention, output projection + residual + LayerNorm, GELU feed-forward + residual + LayerNorm.</summary>
+internal sealed class BertLayer : NamedModule
+{
+    private readonly BertAttention attention;
+    private readonly BertIntermediate intermediate;
+    private readonly BertOutput output;
+
+    public BertLayer(EncoderConfig c, int index, AttentionContext context) : base("layer")
+    {
+        attention = new BertAttention(c, index, context);
+        intermediate = new BertIntermediate(c);
+        output = new BertOutput(c);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor? keyMask)
+    {
+        var a = attention.forward(x, keyMask);
+        return output.forward(intermediate.forward(a), a);
+    }
+}
+
+internal sealed class BertAttention : NamedModule
+{
+    private readonly BertSelfAttention self;
+    private readonly BertSelfOutput output;
+
+    public BertAttention(EncoderConfig c, int index, AttentionContext context) : base("attention")
+    {
+        self = new BertSelfAttention(c, index, context);
+        output = new BertSelfOutput(c);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor? keyMask) => output.forward(self.forward(x, keyMask), x);
+}
+
+internal sealed class BertSelfAttention : NamedModule
+{
+    private nn.Module<Tensor, Tensor> query, key, value;
+    private readonly int heads, layer;
+    private readonly double dropout;
+    private readonly AttentionContext context;
+
+    public BertSelfAttention(EncoderConfig c, int index, AttentionContext context) : base("self")
+    {
+        query = nn.Linear(c.HiddenSize, c.HiddenSize);
+        key = nn.Linear(c.HiddenSize, c.HiddenSize);
+        value = nn.Linear(c.HiddenSize, c.HiddenSize);
+        (heads, layer, dropout, this.context) = (c.NumHeads, index, c.AttentionDropout, context);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor? keyMask) => MultiHeadAttention.Attend(
+        query.forward(x), key.forward(x), value.forward(x), keyMask, heads, layer, context, training ? dropout : 0);
+}
+
+internal sealed class BertSelfOutput : NamedModule
+{
+    private nn.Module<Tensor, Tensor> dense;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public BertSelfOutput(EncoderConfig c) : base("output")
+    {
+        dense = nn.Linear(c.HiddenSize, c.HiddenSize);
+        LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        dropout = nn.Dropout(c.HiddenDropout);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor h, Tensor residual) => LayerNorm.forward(dropout.forward(dense.forward(h)) + residual);
+}
+
+internal sealed class BertIntermediate : NamedModule
+{
+    private nn.Module<Tensor, Tensor> dense;
+    private readonly Func<Tensor, Tensor> act;
+
+    public BertIntermediate(EncoderConfig c) : base("intermediate")
+    {
+        dense = nn.Linear(c.HiddenSize, c.IntermediateSize);
+        act = Activations.Get(c.HiddenAct);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x) => act(dense.forward(x));
+}
+
+internal sealed class BertOutput : NamedModule
+{
+    private nn.Module<Tensor, Tensor> dense;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public BertOutput(EncoderConfig c) : base("output")
+    {
+        dense = nn.Linear(c.IntermediateSize, c.HiddenSize);
+        LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        dropout = nn.Dropout(c.HiddenDropout);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor h, Tensor residual) => LayerNorm.forward(dropout.forward(dense.forward(h)) + residual);
+}

@@ -1,0 +1,62 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Models;
+
+/// <summary>BERT and RoBERTa (<c>BertModel</c> / <c>RobertaModel</c> in Hugging Face): embeddings, encoder, optional pooler.</summary>
+internal sealed class BertModel : EncoderModel
+{
+    private readonly BertEmbeddings embeddings;
+    private readonly BertEncoder encoder;
+    private readonly BertPooler? pooler;
+
+    public BertModel(EncoderConfig c, bool addPoolingLayer) : base(c.Architecture == EncoderArchitecture.Roberta ? "roberta" : "bert", c)
+    {
+        embeddings = new BertEmbeddings(c);
+        encoder = new BertEncoder(c, AttentionContext);
+        if (addPoolingLayer) pooler = new BertPooler(c);
+        RegisterComponents();
+    }
+
+    public override IReadOnlyList<nn.Module> Layers => encoder.Layers;
+    public override bool HasPooler => pooler is not null;
+
+    private protected override Tensor EncodeCore(Tensor inputIds, Tensor? keyMask, Tensor? tokenTypeIds)
+        => encoder.forward(embeddings.forward(inputIds, tokenTypeIds), keyMask);
+
+    public override Tensor Pool(Tensor sequenceOutput) => pooler is null ? base.Pool(sequenceOutput) : pooler.forward(sequenceOutput);
+}
+
+internal sealed class BertEncoder : NamedModule
+{
+    private readonly ModuleList<BertLayer> layer;
+
+    public BertEncoder(EncoderConfig c, AttentionContext context) : base("encoder")
+    {
+        layer = nn.ModuleList(Enumerable.Range(0, c.NumLayers).Select(i => new BertLayer(c, i, context)).ToArray());
+        RegisterComponents();
+    }
+
+    public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
+
+    public Tensor forward(Tensor x, Tensor? keyMask)
+    {
+        foreach (var l in layer) x = l.forward(x, keyMask);
+        return x;
+    }
+}
+
+/// <summary>BERT's pooler: tanh(dense(first token)). Only sequence classification of BERT checkpoints uses it.</summary>
+internal sealed class BertPooler : NamedModule
+{
+    private nn.Module<Tensor, Tensor> dense;
+
+    public BertPooler(EncoderConfig c) : base("pooler")
+    {
+        dense = nn.Linear(c.HiddenSize, c.HiddenSize);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor sequenceOutput) => tanh(dense.forward(sequenceOutput[.., 0]));
+}

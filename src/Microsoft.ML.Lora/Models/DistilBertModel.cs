@@ -1,0 +1,127 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Models;
+
+/// <summary>DistilBERT (<c>DistilBertModel</c>): word + position embeddings, <c>transformer.layer.N</c> blocks, no token types.</summary>
+internal sealed class DistilBertModel : EncoderModel
+{
+    private readonly DistilBertEmbeddings embeddings;
+    private readonly DistilBertTransformer transformer;
+
+    public DistilBertModel(EncoderConfig c) : base("distilbert", c)
+    {
+        embeddings = new DistilBertEmbeddings(c);
+        transformer = new DistilBertTransformer(c, AttentionContext);
+        RegisterComponents();
+    }
+
+    public override IReadOnlyList<nn.Module> Layers => transformer.Layers;
+
+    private protected override Tensor EncodeCore(Tensor inputIds, Tensor? keyMask, Tensor? tokenTypeIds)
+        => transformer.forward(embeddings.forward(inputIds), keyMask);
+}
+
+internal sealed class DistilBertEmbeddings : NamedModule
+{
+    private readonly Embedding word_embeddings, position_embeddings;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public DistilBertEmbeddings(EncoderConfig c) : base("embeddings")
+    {
+        word_embeddings = nn.Embedding(c.VocabSize, c.HiddenSize, padding_idx: c.PadTokenId);
+        position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
+        LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        dropout = nn.Dropout(c.HiddenDropout);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor inputIds)
+    {
+        var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
+        return dropout.forward(LayerNorm.forward(word_embeddings.forward(inputIds) + position_embeddings.forward(positions)));
+    }
+}
+
+internal sealed class DistilBertTransformer : NamedModule
+{
+    private readonly ModuleList<DistilBertBlock> layer;
+
+    public DistilBertTransformer(EncoderConfig c, AttentionContext context) : base("transformer")
+    {
+        layer = nn.ModuleList(Enumerable.Range(0, c.NumLayers).Select(i => new DistilBertBlock(c, i, context)).ToArray());
+        RegisterComponents();
+    }
+
+    public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
+
+    public Tensor forward(Tensor x, Tensor? keyMask)
+    {
+        foreach (var l in layer) x = l.forward(x, keyMask);
+        return x;
+    }
+}
+
+/// <summary>DistilBERT's TransformerBlock: attention, <c>sa_layer_norm</c>, FFN, <c>output_layer_norm</c> (post-LN like BERT).</summary>
+internal sealed class DistilBertBlock : NamedModule
+{
+    private readonly DistilBertAttention attention;
+    private readonly LayerNorm sa_layer_norm, output_layer_norm;
+    private readonly DistilBertFfn ffn;
+
+    public DistilBertBlock(EncoderConfig c, int index, AttentionContext context) : base("layer")
+    {
+        attention = new DistilBertAttention(c, index, context);
+        sa_layer_norm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        ffn = new DistilBertFfn(c);
+        output_layer_norm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor? keyMask)
+    {
+        var a = sa_layer_norm.forward(attention.forward(x, keyMask) + x);
+        return output_layer_norm.forward(ffn.forward(a) + a);
+    }
+}
+
+internal sealed class DistilBertAttention : NamedModule
+{
+    private nn.Module<Tensor, Tensor> q_lin, k_lin, v_lin, out_lin;
+    private readonly int heads, layer;
+    private readonly double dropout;
+    private readonly AttentionContext context;
+
+    public DistilBertAttention(EncoderConfig c, int index, AttentionContext context) : base("attention")
+    {
+        q_lin = nn.Linear(c.HiddenSize, c.HiddenSize);
+        k_lin = nn.Linear(c.HiddenSize, c.HiddenSize);
+        v_lin = nn.Linear(c.HiddenSize, c.HiddenSize);
+        out_lin = nn.Linear(c.HiddenSize, c.HiddenSize);
+        (heads, layer, dropout, this.context) = (c.NumHeads, index, c.AttentionDropout, context);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor? keyMask) => out_lin.forward(MultiHeadAttention.Attend(
+        q_lin.forward(x), k_lin.forward(x), v_lin.forward(x), keyMask, heads, layer, context, training ? dropout : 0));
+}
+
+internal sealed class DistilBertFfn : NamedModule
+{
+    private nn.Module<Tensor, Tensor> lin1, lin2;
+    private readonly Dropout dropout;
+    private readonly Func<Tensor, Tensor> act;
+
+    public DistilBertFfn(EncoderConfig c) : base("ffn")
+    {
+        lin1 = nn.Linear(c.HiddenSize, c.IntermediateSize);
+        lin2 = nn.Linear(c.IntermediateSize, c.HiddenSize);
+        dropout = nn.Dropout(c.HiddenDropout);
+        act = Activations.Get(c.HiddenAct);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x) => dropout.forward(lin2.forward(act(lin1.forward(x))));
+}

@@ -1,0 +1,69 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Models;
+
+/// <summary>
+/// A BERT-family encoder: token ids → last hidden state. Module and parameter names are the Hugging Face ones
+/// (relative to <c>bert.</c> / <c>roberta.</c> / <c>distilbert.</c>), so checkpoints and PEFT adapters map one to one.
+/// </summary>
+public abstract class EncoderModel : NamedModule
+{
+    private protected readonly AttentionContext AttentionContext = new();
+
+    /// <summary>Creates the encoder shell for <paramref name="config"/>.</summary>
+    private protected EncoderModel(string name, EncoderConfig config) : base(name) => Config = config;
+
+    /// <summary>The configuration the encoder was built from.</summary>
+    public EncoderConfig Config { get; }
+
+    /// <summary>Key/value prefix added to every layer's attention (prefix tuning), or null.</summary>
+    public IAttentionPrefix? Prefix { get => AttentionContext.Prefix; set => AttentionContext.Prefix = value; }
+
+    /// <summary>The transformer layers, bottom to top.</summary>
+    public abstract IReadOnlyList<nn.Module> Layers { get; }
+
+    /// <summary>True when the encoder has BERT's pooler (<c>pooler.dense</c> + tanh on the first token).</summary>
+    public virtual bool HasPooler => false;
+
+    /// <summary>
+    /// Runs the encoder. <paramref name="inputIds"/> and <paramref name="attentionMask"/> are int64 [batch, length]
+    /// (mask 1 = token, 0 = padding); <paramref name="tokenTypeIds"/> may be null (all zero). Returns [batch, length, hidden].
+    /// </summary>
+    public Tensor Encode(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null)
+    {
+        CheckInputs(inputIds, attentionMask, tokenTypeIds);
+        // SDPA takes its fastest kernel when nothing is masked; length bucketing makes that the common case.
+        Tensor? keyMask = attentionMask.min().item<long>() != 0 ? null : attentionMask.to(ScalarType.Bool);
+        return EncodeCore(inputIds, keyMask, tokenTypeIds);
+    }
+
+    /// <summary>BERT's pooled output for <paramref name="sequenceOutput"/>; only when <see cref="HasPooler"/>.</summary>
+    public virtual Tensor Pool(Tensor sequenceOutput) => throw new InvalidOperationException($"{Config.ModelType} encoder has no pooler.");
+
+    private protected abstract Tensor EncodeCore(Tensor inputIds, Tensor? keyMask, Tensor? tokenTypeIds);
+
+    private void CheckInputs(Tensor ids, Tensor mask, Tensor? types)
+    {
+        // Native shape errors can abort the process: check in C# first.
+        if (ids.dim() != 2) throw new ArgumentException($"input ids must be [batch, length], got [{string.Join(", ", ids.shape)}].", nameof(ids));
+        if (!ids.shape.SequenceEqual(mask.shape))
+            throw new ArgumentException($"attention mask shape [{string.Join(", ", mask.shape)}] differs from input ids [{string.Join(", ", ids.shape)}].", nameof(mask));
+        if (types is not null && !ids.shape.SequenceEqual(types.shape))
+            throw new ArgumentException($"token type ids shape [{string.Join(", ", types.shape)}] differs from input ids [{string.Join(", ", ids.shape)}].", nameof(types));
+        if (ids.shape[1] > Config.MaxSequenceLength)
+            throw new ArgumentException($"sequence length {ids.shape[1]} exceeds the model's maximum {Config.MaxSequenceLength}.", nameof(ids));
+        if (ids.shape[1] == 0) throw new ArgumentException("sequence length is 0.", nameof(ids));
+    }
+
+    /// <summary>Builds an encoder with freshly initialised weights (BERT's init: normal(0, 0.02), LayerNorm 1/0, biases 0).</summary>
+    public static EncoderModel Create(EncoderConfig config, bool addPoolingLayer = false)
+    {
+        config.Validate();
+        EncoderModel model = config.Architecture == EncoderArchitecture.DistilBert
+            ? new DistilBertModel(config)
+            : new BertModel(config, addPoolingLayer);
+        WeightInit.BertInit(model);
+        return model;
+    }
+}

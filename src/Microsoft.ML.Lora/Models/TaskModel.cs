@@ -1,0 +1,42 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Models;
+
+/// <summary>
+/// An encoder plus a task head, laid out like Hugging Face's <c>*ForSequenceClassification</c> / <c>*ForTokenClassification</c>:
+/// the encoder under <c>bert.</c> / <c>roberta.</c> / <c>distilbert.</c>, the head at the root (<c>classifier</c>, ...). With this
+/// layout <c>state_dict()</c> keys are Hugging Face's and PEFT keys are <c>base_model.model.</c> + key.
+/// </summary>
+public abstract class TaskModel : NamedModule
+{
+    private protected TaskModel(string name, EncoderModel encoder, int numLabels) : base(name)
+    {
+        if (numLabels < 1) throw new ArgumentOutOfRangeException(nameof(numLabels), numLabels, "A task head needs at least one label.");
+        Encoder = encoder;
+        NumLabels = numLabels;
+        register_module(encoder.Config.Names.Root, encoder);
+    }
+
+    /// <summary>The encoder.</summary>
+    public EncoderModel Encoder { get; }
+
+    /// <summary>Number of output classes (labels or tags).</summary>
+    public int NumLabels { get; }
+
+    /// <summary>Names of the head modules: always trained, and saved with an adapter (PEFT's <c>modules_to_save</c>).</summary>
+    public abstract IReadOnlyList<string> HeadModules { get; }
+
+    /// <summary>Logits: [batch, labels] for sequence tasks, [batch, length, labels] for token tasks.</summary>
+    public abstract Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null);
+
+    /// <summary>Children are registered by hand: the encoder's name depends on the architecture.</summary>
+    protected override void RegisterComponents() { }
+
+    private protected T AddHead<T>(string name, T module) where T : nn.Module
+    {
+        WeightInit.BertInit(module);
+        register_module(name, module);
+        return module;
+    }
+}

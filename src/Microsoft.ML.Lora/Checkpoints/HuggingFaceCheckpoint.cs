@@ -1,0 +1,167 @@
+using System.Collections;
+using System.Text.Json;
+using Microsoft.ML.Lora.Models;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Checkpoints;
+
+/// <summary>
+/// Reads a Hugging Face model folder: <c>config.json</c> and the weights from <c>model.safetensors</c>, a sharded
+/// <c>model.safetensors.index.json</c>, or <c>pytorch_model.bin</c> (in that order of preference).
+/// </summary>
+public static class HuggingFaceCheckpoint
+{
+    /// <summary>File names tried for the weights, best first.</summary>
+    public static readonly IReadOnlyList<string> WeightFiles = new[] { "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin" };
+
+    /// <summary>Reads <c>config.json</c> of <paramref name="folder"/>.</summary>
+    public static EncoderConfig ReadConfig(string folder)
+    {
+        CheckFolder(folder);
+        var path = Path.Combine(folder, "config.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"The Hugging Face folder {folder} has no config.json.", path);
+        return EncoderConfig.Load(path);
+    }
+
+    /// <summary>
+    /// Builds the encoder described by <paramref name="folder"/> and loads its pretrained weights. A missing file or tensor
+    /// and a shape mismatch give an exception naming the file, the tensor and both shapes.
+    /// </summary>
+    /// <param name="folder">The Hugging Face folder.</param>
+    /// <param name="addPoolingLayer">Build BERT's pooler (sequence classification). A checkpoint without pooler weights
+    /// leaves it freshly initialised and reports it in <see cref="LoadedEncoder.NewlyInitialized"/>.</param>
+    public static LoadedEncoder LoadEncoder(string folder, bool addPoolingLayer)
+    {
+        var config = ReadConfig(folder);
+        var encoder = EncoderModel.Create(config, addPoolingLayer && config.Architecture == EncoderArchitecture.Bert);
+        try
+        {
+            var fresh = LoadWeights(encoder, folder);
+            return new LoadedEncoder(encoder, fresh);
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Copies the folder's weights into <paramref name="encoder"/>; returns the encoder tensors that the checkpoint lacks (pooler only).</summary>
+    public static IReadOnlyList<string> LoadWeights(EncoderModel encoder, string folder)
+    {
+        var (file, tensors, sources) = ReadTensors(folder);
+        try
+        {
+            return CopyInto(encoder, tensors, sources, file);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="tensors"/> (checkpoint names, with or without the <c>bert.</c>-style prefix, legacy
+    /// <c>gamma</c>/<c>beta</c> accepted) into the encoder's parameters.
+    /// </summary>
+    internal static IReadOnlyList<string> CopyInto(EncoderModel encoder, IReadOnlyDictionary<string, Tensor> tensors,
+        IReadOnlyDictionary<string, string> sourceOf, string describe)
+    {
+        var byName = new Dictionary<string, string>(StringComparer.Ordinal);   // encoder-relative name → checkpoint key
+        string root = encoder.Config.Names.Root + ".";
+        foreach (var key in tensors.Keys)
+        {
+            var k = key.StartsWith(root, StringComparison.Ordinal) ? key[root.Length..] : key;
+            if (k.EndsWith(".gamma", StringComparison.Ordinal)) k = k[..^6] + ".weight";
+            else if (k.EndsWith(".beta", StringComparison.Ordinal)) k = k[..^5] + ".bias";
+            byName.TryAdd(k, key);
+        }
+        var missing = new List<string>();
+        using var _ = no_grad();
+        foreach (var (name, param) in encoder.state_dict())
+        {
+            if (!byName.TryGetValue(name, out var key))
+            {
+                if (name.StartsWith("pooler.", StringComparison.Ordinal)) { missing.Add(name); continue; }
+                throw new InvalidDataException(
+                    $"{describe}: tensor '{root}{name}' (or '{name}') with shape [{string.Join(", ", param.shape)}] is missing from the checkpoint.");
+            }
+            var t = tensors[key];
+            if (!t.shape.SequenceEqual(param.shape))
+                throw new InvalidDataException(
+                    $"{sourceOf.GetValueOrDefault(key, describe)}: tensor '{key}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", param.shape)}] for {encoder.Config.ModelType} '{name}'.");
+            param.copy_(t);
+        }
+        return missing;
+    }
+
+    /// <summary>Reads every tensor of the folder's weight file(s); returns the file used, the tensors and the file of each tensor.</summary>
+    internal static (string File, Dictionary<string, Tensor> Tensors, Dictionary<string, string> SourceOf) ReadTensors(string folder)
+    {
+        CheckFolder(folder);
+        var single = Path.Combine(folder, "model.safetensors");
+        if (File.Exists(single)) return (single, ReadSafetensors(single), new());
+        var index = Path.Combine(folder, "model.safetensors.index.json");
+        if (File.Exists(index)) return ReadSharded(folder, index);
+        var bin = Path.Combine(folder, "pytorch_model.bin");
+        if (File.Exists(bin)) return (bin, ReadPickle(bin), new());
+        throw new FileNotFoundException($"The Hugging Face folder {folder} has no weights: expected one of {string.Join(", ", WeightFiles)}.", single);
+    }
+
+    private static Dictionary<string, Tensor> ReadSafetensors(string path)
+    {
+        SafetensorsHeader.Read(path);   // a clear error for a damaged file before PyBridge parses it
+        try { return Safetensors.LoadStateDict(path); }
+        catch (Exception e) when (e is not InvalidDataException) { throw new InvalidDataException($"{path}: cannot read safetensors ({e.Message}).", e); }
+    }
+
+    private static (string, Dictionary<string, Tensor>, Dictionary<string, string>) ReadSharded(string folder, string index)
+    {
+        Dictionary<string, string> weightMap;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(index));
+            weightMap = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{index}: expected a JSON object with a 'weight_map' ({e.Message}).", e);
+        }
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var sourceOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var shard in weightMap.Values.Distinct())
+        {
+            var path = Path.Combine(folder, shard);
+            if (!File.Exists(path)) throw new FileNotFoundException($"{index} names shard {shard}, which is not in {folder}.", path);
+            foreach (var (k, t) in ReadSafetensors(path))
+            {
+                tensors[k] = t;
+                sourceOf[k] = path;
+            }
+        }
+        foreach (var (k, shard) in weightMap)
+            if (!tensors.ContainsKey(k))
+                throw new InvalidDataException($"{index} maps tensor '{k}' to {shard}, which does not contain it.");
+        return (index, tensors, sourceOf);
+    }
+
+    private static Dictionary<string, Tensor> ReadPickle(string path)
+    {
+        Hashtable table;
+        try { table = PyTorchUnpickler.UnpickleStateDict(path); }
+        catch (Exception e) { throw new InvalidDataException($"{path}: cannot read a PyTorch state dict ({e.Message}).", e); }
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in table)
+            if (e.Key is string k && e.Value is Tensor t) result[k] = t;
+        return result;
+    }
+
+    private static void CheckFolder(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Hugging Face model folder not found: {folder}");
+    }
+}
+
+/// <summary>An encoder with pretrained weights, and the tensors the checkpoint did not provide (initialised fresh).</summary>
+public sealed record LoadedEncoder(EncoderModel Encoder, IReadOnlyList<string> NewlyInitialized);

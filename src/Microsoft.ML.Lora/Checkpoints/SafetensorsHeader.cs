@@ -1,0 +1,73 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace Microsoft.ML.Lora.Checkpoints;
+
+/// <summary>
+/// The JSON header of a safetensors file (tensor names, dtypes, shapes, byte ranges), read without loading any tensor:
+/// enough to validate a checkpoint or adapter and name the offending tensor before native code sees it.
+/// </summary>
+public sealed class SafetensorsHeader
+{
+    /// <summary>One tensor's entry.</summary>
+    public sealed record Entry(string DType, long[] Shape, long Begin, long End);
+
+    private SafetensorsHeader(Dictionary<string, Entry> tensors, Dictionary<string, string> metadata)
+    {
+        Tensors = tensors;
+        Metadata = metadata;
+    }
+
+    /// <summary>Tensors by name.</summary>
+    public IReadOnlyDictionary<string, Entry> Tensors { get; }
+
+    /// <summary>The optional <c>__metadata__</c> strings.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Reads the header of <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidDataException">Not a safetensors file (message names the file).</exception>
+    public static SafetensorsHeader Read(string path)
+    {
+        using var s = File.OpenRead(path);
+        return Read(s, path);
+    }
+
+    /// <summary>Reads the header from the start of <paramref name="stream"/>; <paramref name="source"/> names it in errors.</summary>
+    public static SafetensorsHeader Read(Stream stream, string source)
+    {
+        Span<byte> len = stackalloc byte[8];
+        if (stream.ReadAtLeast(len, 8, throwOnEndOfStream: false) != 8) throw Bad(source, "shorter than 8 bytes");
+        long n = BinaryPrimitives.ReadInt64LittleEndian(len);
+        long available = stream.CanSeek ? stream.Length - 8 : long.MaxValue;
+        if (n <= 0 || n > 100_000_000 || n > available) throw Bad(source, $"header length {n} is not plausible");
+        var json = new byte[n];
+        if (stream.ReadAtLeast(json, (int)n, throwOnEndOfStream: false) != n) throw Bad(source, "truncated header");
+        var tensors = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        long dataLength = available == long.MaxValue ? long.MaxValue : available - n;
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Name == "__metadata__")
+                {
+                    foreach (var m in p.Value.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
+                    continue;
+                }
+                var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                var offsets = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
+                    throw Bad(source, $"tensor '{p.Name}' has data offsets [{string.Join(", ", offsets)}] outside the {dataLength}-byte data section (file truncated?)");
+                tensors[p.Name] = new Entry(p.Value.GetProperty("dtype").GetString() ?? "", shape, offsets[0], offsets[1]);
+            }
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw Bad(source, "malformed JSON header: " + e.Message);
+        }
+        return new SafetensorsHeader(tensors, metadata);
+    }
+
+    private static InvalidDataException Bad(string source, string what) => new($"{source} is not a valid safetensors file: {what}.");
+}

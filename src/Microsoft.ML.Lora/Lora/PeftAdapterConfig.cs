@@ -1,0 +1,122 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Microsoft.ML.Lora.Lora;
+
+/// <summary>
+/// PEFT's <c>adapter_config.json</c> for a LoRA adapter: the keys PEFT writes, with PEFT's meaning. Unknown keys are ignored on
+/// read; settings this library cannot honour (DoRA, fan-in/fan-out, trained biases, per-module rank patterns) are refused.
+/// </summary>
+public sealed record PeftAdapterConfig
+{
+    /// <summary>File name PEFT uses.</summary>
+    public const string FileName = "adapter_config.json";
+
+    /// <summary>PEFT task type: "SEQ_CLS" or "TOKEN_CLS".</summary>
+    public string TaskType { get; init; } = "SEQ_CLS";
+    /// <summary>Rank.</summary>
+    public int R { get; init; } = 8;
+    /// <summary>Alpha.</summary>
+    public double LoraAlpha { get; init; } = 8;
+    /// <summary>Dropout of the LoRA branch.</summary>
+    public double LoraDropout { get; init; }
+    /// <summary>Target module names/suffixes (PEFT list form), or null when <see cref="TargetModulesRegex"/> is used.</summary>
+    public IReadOnlyList<string>? TargetModules { get; init; }
+    /// <summary>Target regex (PEFT's string form), or null.</summary>
+    public string? TargetModulesRegex { get; init; }
+    /// <summary>Modules trained fully and saved with the adapter (the task head).</summary>
+    public IReadOnlyList<string>? ModulesToSave { get; init; }
+    /// <summary>Layer indices adapted, or null for all.</summary>
+    public IReadOnlyList<int>? LayersToTransform { get; init; }
+    /// <summary>rsLoRA scaling.</summary>
+    public bool UseRsLora { get; init; }
+    /// <summary>true (Kaiming-uniform) or "gaussian".</summary>
+    public LoraInit InitLoraWeights { get; init; } = LoraInit.KaimingUniform;
+    /// <summary>The base model: a Hugging Face id or folder (informational).</summary>
+    public string? BaseModelNameOrPath { get; init; }
+
+    /// <summary>The equivalent <see cref="LoraOptions"/>.</summary>
+    public LoraOptions ToLoraOptions() => new()
+    {
+        Rank = R, Alpha = LoraAlpha, Dropout = LoraDropout, TargetModules = TargetModules?.ToList(), TargetModulesRegex = TargetModulesRegex,
+        LayersToTransform = LayersToTransform?.ToList(), UseRsLora = UseRsLora, Init = InitLoraWeights,
+        ModulesToSave = ModulesToSave?.ToList(),
+    };
+
+    /// <summary>Serialises with every key PEFT itself writes for LoRA, so that <c>PeftModel.from_pretrained</c> accepts it.</summary>
+    public string ToJson()
+    {
+        static JsonArray? Arr<T>(IEnumerable<T>? xs) => xs is null ? null : new JsonArray(xs.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
+        var o = new JsonObject
+        {
+            ["alpha_pattern"] = new JsonObject(),
+            ["auto_mapping"] = null,
+            ["base_model_name_or_path"] = BaseModelNameOrPath,
+            ["bias"] = "none",
+            ["fan_in_fan_out"] = false,
+            ["inference_mode"] = true,
+            ["init_lora_weights"] = InitLoraWeights == LoraInit.Gaussian ? JsonValue.Create("gaussian") : JsonValue.Create(true),
+            ["layer_replication"] = null,
+            ["layers_pattern"] = null,
+            ["layers_to_transform"] = Arr(LayersToTransform),
+            ["loftq_config"] = new JsonObject(),
+            ["lora_alpha"] = LoraAlpha,
+            ["lora_dropout"] = LoraDropout,
+            ["megatron_config"] = null,
+            ["megatron_core"] = "megatron.core",
+            ["modules_to_save"] = Arr(ModulesToSave),
+            ["peft_type"] = "LORA",
+            ["r"] = R,
+            ["rank_pattern"] = new JsonObject(),
+            ["revision"] = null,
+            ["target_modules"] = TargetModulesRegex is not null ? JsonValue.Create(TargetModulesRegex) : Arr(TargetModules),
+            ["task_type"] = TaskType,
+            ["use_dora"] = false,
+            ["use_rslora"] = UseRsLora,
+        };
+        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Parses an <c>adapter_config.json</c>; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">Not a LoRA config, or uses a feature this library does not support.</exception>
+    public static PeftAdapterConfig Parse(string json, string source = FileName)
+    {
+        JsonObject o;
+        try { o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: expected a JSON object."); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e); }
+        string? Str(string k) => o[k] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        bool Flag(string k) => o[k] is JsonValue v && v.TryGetValue(out bool b) && b;
+        double Num(string k, double fallback) => o[k] is JsonValue v && v.TryGetValue(out double d) ? d : fallback;
+        List<string>? Strings(string k) => o[k] is JsonArray a ? a.Select(x => x!.GetValue<string>()).ToList() : null;
+
+        if (Str("peft_type") is var type && type != "LORA")
+            throw new InvalidDataException($"{source}: peft_type is '{type ?? "(missing)"}', expected 'LORA'.");
+        void Refuse(bool bad, string what) { if (bad) throw new InvalidDataException($"{source}: {what} is not supported by Microsoft.ML.Lora."); }
+        Refuse(Flag("use_dora"), "use_dora = true (DoRA)");
+        Refuse(Flag("fan_in_fan_out"), "fan_in_fan_out = true");
+        Refuse(Str("bias") is { } bias && bias != "none", $"bias = '{Str("bias")}' (trained biases)");
+        Refuse(o["rank_pattern"] is JsonObject rp && rp.Count > 0, "a non-empty rank_pattern");
+        Refuse(o["alpha_pattern"] is JsonObject ap && ap.Count > 0, "a non-empty alpha_pattern");
+
+        var targets = o["target_modules"];
+        return new PeftAdapterConfig
+        {
+            TaskType = Str("task_type") ?? "SEQ_CLS",
+            R = (int)Num("r", 8),
+            LoraAlpha = Num("lora_alpha", 8),
+            LoraDropout = Num("lora_dropout", 0),
+            TargetModules = targets is JsonArray ? Strings("target_modules") : null,
+            TargetModulesRegex = targets is JsonValue tv && tv.TryGetValue(out string? regex) ? regex : null,
+            ModulesToSave = Strings("modules_to_save"),
+            LayersToTransform = o["layers_to_transform"] switch
+            {
+                JsonArray a => a.Select(x => x!.GetValue<int>()).ToList(),
+                JsonValue v when v.TryGetValue(out int single) => new[] { single },
+                _ => null,
+            },
+            UseRsLora = Flag("use_rslora"),
+            InitLoraWeights = o["init_lora_weights"] is JsonValue iv && iv.TryGetValue(out string? init) && init == "gaussian" ? LoraInit.Gaussian : LoraInit.KaimingUniform,
+            BaseModelNameOrPath = Str("base_model_name_or_path"),
+        };
+    }
+}

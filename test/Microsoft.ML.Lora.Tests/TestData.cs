@@ -1,31 +1,36 @@
 namespace Microsoft.ML.Lora.Tests;
 
-/// <summary>Where the tests find the real data sets (the one place to change when the data moves into the repository).</summary>
+/// <summary>Where the tests find the real data sets: the copies the repository ships with the samples and the bench.</summary>
 internal static class TestData
 {
-    private const string DataFolder = "shared/data";
+    private static readonly Lazy<string> LazyRepoRoot = new(FindRepoRoot);
 
-    private static readonly Lazy<string> LazyRoot = new(FindRoot);
+    /// <summary>The repository root (the folder holding build.props).</summary>
+    public static string RepoRoot => LazyRepoRoot.Value;
 
-    /// <summary>The folder holding the data sets (sec_filings_fin/, wnut17/, ...).</summary>
-    public static string Root => LazyRoot.Value;
+    /// <summary>Financial news sentiment, CSV text,label (train 9,543 rows).</summary>
+    public static string SentimentTrain => Path.Combine(RepoRoot, "samples", "SentimentAnalyst", "data", "sent_train.csv");
 
-    /// <summary>The full path of a file under <see cref="Root"/>.</summary>
-    public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
+    /// <summary>Financial news sentiment, CSV text,label (valid 2,388 rows).</summary>
+    public static string SentimentValid => Path.Combine(RepoRoot, "samples", "SentimentAnalyst", "data", "sent_valid.csv");
 
-    // The shared/ folder sits beside (or above) the checkout, so look in every folder up from the test binaries.
-    private static string FindRoot()
+    /// <summary>A data file by the folder names of shared/data ("sec_filings_fin", "wnut17", "twitter_financial_news_sentiment").</summary>
+    public static string PathOf(params string[] parts)
+    {
+        string folder = parts[0] switch
+        {
+            "sec_filings_fin" => Path.Combine(RepoRoot, "samples", "Ner", "data"),
+            "wnut17" => Path.Combine(RepoRoot, "bench", "data", "wnut17"),
+            "twitter_financial_news_sentiment" => Path.Combine(RepoRoot, "samples", "SentimentAnalyst", "data"),
+            _ => throw new ArgumentException($"Unknown data set '{parts[0]}'.", nameof(parts)),
+        };
+        return Path.Combine([folder, .. parts[1..]]);
+    }
+
+    private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, DataFolder);
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException(
-            $"No '{DataFolder}' folder found in {AppContext.BaseDirectory} or any folder above it; the data-set tests need it.");
+            if (File.Exists(Path.Combine(dir.FullName, "build.props"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"No build.props in {AppContext.BaseDirectory} or above: the tests run from inside the repository.");
     }
 }

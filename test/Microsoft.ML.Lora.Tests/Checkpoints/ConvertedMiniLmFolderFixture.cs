@@ -8,11 +8,13 @@ public sealed class ConvertedMiniLmFolderFixture : IDisposable
 {
     public ConvertedMiniLmFolderFixture()
     {
-        CacheRoot = MiniLmTestAssets.NewTempDirectory();
+        CacheRoot = _cache.Path;
         var watch = Stopwatch.StartNew();
         Folder = EmbeddedMiniLm.EnsureHuggingFaceFolder(CacheRoot, FirstCallLog.Add);
         ConversionTime = watch.Elapsed;
     }
+
+    private readonly TempFolder _cache = new("lora-test-minilm-");
 
     public string CacheRoot { get; }
 
@@ -22,14 +24,5 @@ public sealed class ConvertedMiniLmFolderFixture : IDisposable
 
     public TimeSpan ConversionTime { get; }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(CacheRoot, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _cache.Dispose();
 }

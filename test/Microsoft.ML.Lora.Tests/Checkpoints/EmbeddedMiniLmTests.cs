@@ -107,70 +107,80 @@ public class EmbeddedMiniLmTests(ConvertedMiniLmFolderFixture converted, ITestOu
     [Fact]
     public void DamagedFolder_IsReplacedByAFreshConversion()
     {
-        string root = MiniLmTestAssets.NewTempDirectory();
-        try
-        {
-            string target = Path.Combine(root, EmbeddedMiniLm.FolderName);
-            Directory.CreateDirectory(target);
-            File.WriteAllText(Path.Combine(target, "config.json"), "{}");
+        using var temp = new TempFolder();
+        string root = temp.Path;
+        string target = Path.Combine(root, EmbeddedMiniLm.FolderName);
+        Directory.CreateDirectory(target);
+        File.WriteAllText(Path.Combine(target, "config.json"), "{}");
 
-            string folder = EmbeddedMiniLm.EnsureHuggingFaceFolder(root);
+        string folder = EmbeddedMiniLm.EnsureHuggingFaceFolder(root);
 
-            Assert.Equal(target, folder);
-            Assert.True(EmbeddedMiniLm.IsComplete(folder));
-            Assert.Contains("\"model_type\": \"bert\"", File.ReadAllText(Path.Combine(folder, "config.json")));
-            Assert.Equal([target], Directory.GetFileSystemEntries(root));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Equal(target, folder);
+        Assert.True(EmbeddedMiniLm.IsComplete(folder));
+        Assert.Contains("\"model_type\": \"bert\"", File.ReadAllText(Path.Combine(folder, "config.json")));
+        Assert.Equal([target], Directory.GetFileSystemEntries(root));
     }
 
     [Fact]
     public void Publish_WhenAnotherProcessWonTheRace_KeepsTheirFolder()
     {
-        string root = MiniLmTestAssets.NewTempDirectory();
-        try
+        using var temp = new TempFolder();
+        string root = temp.Path;
+        string target = Path.Combine(root, "model"), staging = Path.Combine(root, ".tmp-model");
+        Directory.CreateDirectory(target);
+        Directory.CreateDirectory(staging);
+        foreach (string file in EmbeddedMiniLm.FolderFiles)
         {
-            string target = Path.Combine(root, "model"), staging = Path.Combine(root, ".tmp-model");
-            Directory.CreateDirectory(target);
-            Directory.CreateDirectory(staging);
-            foreach (string file in EmbeddedMiniLm.FolderFiles)
-            {
-                File.WriteAllText(Path.Combine(target, file), "theirs");
-                File.WriteAllText(Path.Combine(staging, file), "ours");
-            }
-
-            bool published = EmbeddedMiniLm.TryPublish(staging, target);
-
-            Assert.False(published);
-            Assert.Equal("theirs", File.ReadAllText(Path.Combine(target, "config.json")));
+            File.WriteAllText(Path.Combine(target, file), "theirs");
+            File.WriteAllText(Path.Combine(staging, file), "ours");
         }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+
+        bool published = EmbeddedMiniLm.TryPublish(staging, target);
+
+        Assert.False(published);
+        Assert.Equal("theirs", File.ReadAllText(Path.Combine(target, "config.json")));
     }
 
     [Fact]
     public void Publish_WhenTheTargetIsFree_MovesTheStagedFolder()
     {
-        string root = MiniLmTestAssets.NewTempDirectory();
-        try
-        {
-            string target = Path.Combine(root, "model"), staging = Path.Combine(root, ".tmp-model");
-            Directory.CreateDirectory(staging);
-            File.WriteAllText(Path.Combine(staging, "config.json"), "ours");
+        using var temp = new TempFolder();
+        string root = temp.Path;
+        string target = Path.Combine(root, "model"), staging = Path.Combine(root, ".tmp-model");
+        Directory.CreateDirectory(staging);
+        File.WriteAllText(Path.Combine(staging, "config.json"), "ours");
 
-            Assert.True(EmbeddedMiniLm.TryPublish(staging, target));
-            Assert.False(Directory.Exists(staging));
-            Assert.Equal("ours", File.ReadAllText(Path.Combine(target, "config.json")));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.True(EmbeddedMiniLm.TryPublish(staging, target));
+        Assert.False(Directory.Exists(staging));
+        Assert.Equal("ours", File.ReadAllText(Path.Combine(target, "config.json")));
+    }
+
+    [Fact]
+    public void Folder_LoadsAsAHuggingFaceBertEncoder_ThatReproducesOnnxRuntime()
+    {
+        using var scope = torch.NewDisposeScope();
+        var loaded = HuggingFaceCheckpoint.LoadEncoder(converted.Folder, addPoolingLayer: true);
+        using var encoder = loaded.Encoder;
+        encoder.eval();
+        long[] ids = [101, 1996, 4248, 2829, 4419, 102, 101, 7592, 2088, 102, 0, 0];
+        long[] mask = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0];
+        long[] types = new long[ids.Length];
+
+        float[] actual;
+        using (torch.no_grad())
+            actual = encoder.Encode(torch.tensor(ids, [2, 6]), torch.tensor(mask, [2, 6]), torch.tensor(types, [2, 6])).data<float>().ToArray();
+        var expected = OnnxMiniLmReference.LastHiddenState(ids, mask, types, 2, 6);
+
+        Assert.Empty(loaded.NewlyInitialized);
+        Assert.Equal((384, 6, 12), (encoder.Config.HiddenSize, encoder.Config.NumLayers, encoder.Config.NumHeads));
+        Assert.Equal(expected.Length, actual.Length);
+        // Padded positions are left out: their states depend on how masking is implemented, not on the weights.
+        double max = 0;
+        for (int i = 0; i < actual.Length; i++)
+            if (mask[i / OnnxMiniLmReference.HiddenSize] == 1)
+                max = Math.Max(max, Math.Abs(actual[i] - expected[i]));
+        output.WriteLine($"max |ORT - TorchSharp encoder| over real tokens: {max:E2}");
+        Assert.True(max < 1e-4, $"the loaded encoder differs from ONNX Runtime by {max}");
     }
 
     [Theory]

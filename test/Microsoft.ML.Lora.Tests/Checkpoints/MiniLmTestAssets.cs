@@ -24,10 +24,4 @@ internal static class MiniLmTestAssets
     public static float[] InitializerValues(string name) =>
         new OnnxGraphIndex(Onnx.Graph, "embedded MiniLM").ReadFloats(Initializer(name));
 
-    public static string NewTempDirectory()
-    {
-        string path = Path.Combine(Path.GetTempPath(), $"lora-tests-minilm-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(path);
-        return path;
-    }
 }

@@ -29,10 +29,15 @@ public sealed record TrainingProgress(
     double ExamplesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, double? ValidationLoss = null, double? ValidationMetric = null)
 {
     /// <summary>A one-line summary for logs.</summary>
-    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{Phase} epoch {Epoch}/{Epochs} step {Step}/{TotalSteps} loss {Loss:F4} lr {LearningRate:E2} {ExamplesPerSecond:F1} ex/s"
-        + (Eta is { } eta ? $" ETA {eta:hh\\:mm\\:ss}" : "")
-        + (ValidationLoss is { } vl ? $" val_loss {vl:F4}" : "") + (ValidationMetric is { } vm ? $" val_metric {vm:F4}" : ""));
+    public override string ToString()
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var text = string.Create(c, $"{Phase} epoch {Epoch}/{Epochs} step {Step}/{TotalSteps} loss {Loss:F4} lr {LearningRate:E2} {ExamplesPerSecond:F1} ex/s");
+        if (Eta is { } eta) text += string.Create(c, $" ETA {eta:hh\\:mm\\:ss}");
+        if (ValidationLoss is { } vl) text += string.Create(c, $" val_loss {vl:F4}");
+        if (ValidationMetric is { } vm) text += string.Create(c, $" val_metric {vm:F4}");
+        return text;
+    }
 }
 
 /// <summary>One finished epoch.</summary>

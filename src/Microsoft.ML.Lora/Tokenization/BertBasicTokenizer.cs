@@ -220,7 +220,7 @@ internal sealed class BertBasicTokenizer
         }
 
         ReadOnlySpan<char> source = lowered[..loweredLength];
-        if (!StripAccents || source.IsNormalized(NormalizationForm.FormD) && !ContainsNonSpacingMark(source))
+        if (!StripAccents || (source.IsNormalized(NormalizationForm.FormD) && !ContainsNonSpacingMark(source)))
         {
             if (source.Length > destination.Length)
             {

@@ -46,10 +46,14 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// <summary>Factor applied to the update (alpha / r, or alpha / √r for rsLoRA).</summary>
     public double Scaling { get; }
 
-    /// <summary>True while B·A·scale is folded into the frozen weight.</summary>
-    public bool Merged { get; private set; }
+    // W0 + B·A·scale while merged. Kept beside W0 rather than written into it, so the parameters (and anything saved from
+    // them) stay the exact base weights and unmerging is exact, at the cost of one extra copy of each adapted matrix.
+    private Tensor? mergedWeight;
 
-    /// <summary>The frozen base weight [out, in] (includes the update while <see cref="Merged"/>).</summary>
+    /// <summary>True while the update is folded into the weight used for inference (one matmul, as the base layer).</summary>
+    public bool Merged => mergedWeight is not null;
+
+    /// <summary>The frozen base weight W0 [out, in] (unchanged by merging).</summary>
     public Parameter Weight => weight;
 
     /// <summary>The frozen base bias, if any.</summary>
@@ -62,38 +66,45 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public Parameter LoraB => lora_B.weight!;
 
     /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Unmerge();
+        base.Dispose(disposing);
+    }
+
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
+        if (mergedWeight is not null) return nn.functional.linear(x, mergedWeight, bias);
         var y = nn.functional.linear(x, weight, bias);
-        if (Merged) return y;
         return y.add_(lora_B.forward(lora_A.forward(lora_dropout.forward(x))), Scaling);
     }
 
     /// <summary>The update ΔW = B·A·scale [out, in].</summary>
     public Tensor DeltaWeight() => lora_B.weight!.matmul(lora_A.weight!).mul_(Scaling);
 
-    /// <summary>Folds the update into the frozen weight: inference then costs one matmul, as the base layer.</summary>
+    /// <summary>Folds the update into the weight used for inference: the layer then costs what the base layer costs.</summary>
     public void Merge()
     {
         if (Merged) return;
-        using (no_grad()) using (NewDisposeScope()) weight.add_(DeltaWeight());
-        Merged = true;
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        mergedWeight = (weight.detach() + DeltaWeight()).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Takes the update back out of the weight (exact up to float rounding).</summary>
+    /// <summary>Returns to computing the update separately (needed again for training); exact, W0 was never changed.</summary>
     public void Unmerge()
     {
-        if (!Merged) return;
-        using (no_grad()) using (NewDisposeScope()) weight.sub_(DeltaWeight());
-        Merged = false;
+        mergedWeight?.Dispose();
+        mergedWeight = null;
     }
 
-    /// <summary>A plain Linear with the merged weight (PEFT's merge-and-unload); this layer is left unmerged.</summary>
+    /// <summary>A plain Linear with weight W0 + B·A·scale (PEFT's merge-and-unload); this layer is left as it is.</summary>
     public Linear ToMergedLinear()
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var w = Merged ? weight.detach().clone() : weight.detach() + DeltaWeight();
+        var w = weight.detach() + DeltaWeight();
         var linear = nn.Linear(new Parameter(w.MoveToOuterDisposeScope(), requires_grad: false),
             bias is null ? null : new Parameter(bias.detach().clone().MoveToOuterDisposeScope(), requires_grad: false));
         return linear;

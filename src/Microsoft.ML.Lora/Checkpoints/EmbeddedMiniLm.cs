@@ -94,6 +94,9 @@ internal static class EmbeddedMiniLm
     /// <summary>Folder name under the cache root: the model id and a short hash of what it is converted from.</summary>
     internal static string FolderName => $"{ModelName}-{_contentHash.Value}";
 
+    /// <summary>Short hash of the embedded model and vocabulary (and converter version): identifies the base of a saved model.</summary>
+    internal static string ContentHash => _contentHash.Value;
+
     internal static string ResolveCacheRoot(string? cacheDirectory, string? cacheVariable, string localApplicationData)
     {
         if (!string.IsNullOrWhiteSpace(cacheDirectory))

@@ -15,8 +15,12 @@ public sealed class SequenceClassificationModel : TaskModel
     private readonly List<string> headModules = new();
 
     /// <summary>Adds a freshly initialised head for <paramref name="numLabels"/> classes to <paramref name="encoder"/>.</summary>
-    public SequenceClassificationModel(EncoderModel encoder, int numLabels) : base("SequenceClassificationModel", encoder, numLabels)
+    /// <param name="encoder">The encoder (BERT needs its pooler).</param>
+    /// <param name="numLabels">Number of classes.</param>
+    /// <param name="poolerIsHead">Treat BERT's pooler as part of the head (trained and saved with it): for checkpoints that lack pooler weights.</param>
+    public SequenceClassificationModel(EncoderModel encoder, int numLabels, bool poolerIsHead = false) : base("SequenceClassificationModel", encoder, numLabels)
     {
+        if (poolerIsHead && encoder.HasPooler) headModules.Add(encoder.Config.Names.Root + ".pooler");
         var c = encoder.Config;
         var dropout = nn.Dropout(c.ClassifierDropout ?? c.HiddenDropout);
         register_module("dropout", dropout);

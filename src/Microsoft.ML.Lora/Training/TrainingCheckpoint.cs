@@ -14,6 +14,7 @@ namespace Microsoft.ML.Lora.Training;
 internal sealed class TrainingCheckpoint
 {
     private const string FolderName = "checkpoint";
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public sealed class LoopState
     {
@@ -45,7 +46,7 @@ internal sealed class TrainingCheckpoint
             using (var w = new BinaryWriter(f))
                 optimizer.save_state_dict(w);
             // state.json last: a folder without it is incomplete and never read.
-            AtomicFile.WriteAllText(Path.Combine(staging, "state.json"), JsonSerializer.Serialize(state));
+            AtomicFile.WriteAllText(Path.Combine(staging, "state.json"), JsonSerializer.Serialize(state, Json));
             var target = Path.Combine(directory, FolderName);
             string? old = null;
             if (Directory.Exists(target))
@@ -77,7 +78,7 @@ internal sealed class TrainingCheckpoint
     public static LoopState ReadState(string folder)
     {
         var path = Path.Combine(folder, "state.json");
-        try { return JsonSerializer.Deserialize<LoopState>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty."); }
+        try { return JsonSerializer.Deserialize<LoopState>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty."); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a training checkpoint state ({e.Message}).", e); }
     }
 

@@ -50,10 +50,10 @@ internal static class TrainingLoop
 
         var clock = Stopwatch.StartNew();
         long stepsThisSession = 0, examplesThisSession = 0;
-        var lastReport = TimeSpan.MinValue;
+        TimeSpan? lastReport = null;   // the first step always reports
         void Report(TrainingPhase phase, double? valLoss = null, double? valMetric = null, bool force = false)
         {
-            if (!force && clock.Elapsed - lastReport < s.ProgressInterval) return;
+            if (!force && lastReport is { } last && clock.Elapsed - last < s.ProgressInterval) return;
             lastReport = clock.Elapsed;
             double rate = examplesThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
             TimeSpan? eta = stepsThisSession == 0 ? null

@@ -1,0 +1,59 @@
+using Microsoft.ML.Lora.Lora;
+using Microsoft.ML.Lora.Methods;
+using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Tokenization;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Pipeline;
+
+/// <summary>
+/// A trained task model ready to score: weights in inference form (LoRA merged), tokenizer, method and the base it came
+/// from. Shared by the transformers of every task; scoring from several threads at once is safe (inference mode is
+/// per thread and nothing here changes after construction).
+/// </summary>
+internal sealed class FineTunedModel
+{
+    public FineTunedModel(TaskModel model, TextTokenizer tokenizer, FineTuningMethod method, string baseModelName, bool baseIsEmbedded,
+        int maxSequenceLength, Device device)
+    {
+        Model = model;
+        Tokenizer = tokenizer;
+        Method = method;
+        BaseModelName = baseModelName;
+        BaseIsEmbedded = baseIsEmbedded;
+        MaxSequenceLength = maxSequenceLength;
+        Device = device;
+        Parameters = TrainableParameterReport.Of(model);
+        model.eval();
+        method.PrepareForInference(model);
+    }
+
+    public TaskModel Model { get; }
+    public TextTokenizer Tokenizer { get; }
+    public FineTuningMethod Method { get; }
+    public string BaseModelName { get; }
+    public bool BaseIsEmbedded { get; }
+    public int MaxSequenceLength { get; }
+    public Device Device { get; }
+    public TrainableParameterReport Parameters { get; }
+
+    /// <summary>Logits of a padded batch, copied to managed memory: [B, labels] or [B, T, labels] flattened row-major.</summary>
+    public float[] Logits(long[] ids, long[] mask, long[]? types, int batch, int length)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        var shape = new long[] { batch, length };
+        var logits = Model.forward(tensor(ids, shape, device: Device), tensor(mask, shape, device: Device),
+            types is null ? null : tensor(types, shape, device: Device));
+        return logits.to(ScalarType.Float32).cpu().data<float>().ToArray();
+    }
+
+    /// <summary>The tensors a .zip must carry: only the trainable ones when the base ships in the package, else all.</summary>
+    public Dictionary<string, Tensor> TensorsToSave()
+    {
+        var trainable = Model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToHashSet();
+        return Model.state_dict()
+            .Where(kv => !BaseIsEmbedded || trainable.Contains(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
+}

@@ -1,0 +1,15 @@
+using Microsoft.ML.Lora.Native;
+using Microsoft.ML.Runtime;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Pipeline;
+
+/// <summary>The device a model loaded from a .zip runs on: CUDA when available (honouring MLContext.GpuDeviceId), else the CPU.</summary>
+internal static class LoadDevice
+{
+    public static Device For(IHostEnvironment env)
+    {
+        var settings = env as IHostEnvironmentInternal;
+        return DeviceSelector.Select(ComputeDevice.Auto, settings?.GpuDeviceId, fallbackToCpu: true);
+    }
+}

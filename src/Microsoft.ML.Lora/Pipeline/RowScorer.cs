@@ -1,0 +1,63 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Lora.Pipeline;
+
+/// <summary>
+/// What a task transformer tells the shared scoring plumbing: which input columns it reads, how to read one row, how to
+/// score many rows at once, and the output columns it adds. The plumbing turns this into an IDataView that scores in
+/// batches and into an IRowToRowMapper for PredictionEngine.
+/// </summary>
+internal abstract class RowScorer<TInput, TOutput>
+{
+    /// <summary>Input columns the scorer reads.</summary>
+    public abstract IReadOnlyList<string> InputColumns { get; }
+
+    /// <summary>The columns added to the input schema, in order.</summary>
+    public abstract IReadOnlyList<OutputColumn<TOutput>> Outputs { get; }
+
+    /// <summary>A reader of the current row's input; the row has <see cref="InputColumns"/> active.</summary>
+    public abstract Func<TInput> CreateReader(DataViewRow row);
+
+    /// <summary>Scores a batch of rows.</summary>
+    public abstract TOutput[] Score(IReadOnlyList<TInput> inputs);
+
+    /// <summary>The schema of the scored data: the input columns, then the outputs (which hide input columns of the same name).</summary>
+    public DataViewSchema OutputSchema(DataViewSchema input)
+    {
+        var b = new DataViewSchema.Builder();
+        b.AddColumns(input);
+        foreach (var o in Outputs) b.AddColumn(o.Name, o.Type, o.Annotations);
+        return b.ToSchema();
+    }
+}
+
+/// <summary>One output column: name, type, annotations and how to read its value from a row's scoring result.</summary>
+internal abstract class OutputColumn<TOutput>
+{
+    protected OutputColumn(string name, DataViewType type, DataViewSchema.Annotations? annotations)
+    {
+        Name = name;
+        Type = type;
+        Annotations = annotations ?? DataViewSchema.Annotations.Empty;
+    }
+
+    public string Name { get; }
+    public DataViewType Type { get; }
+    public DataViewSchema.Annotations Annotations { get; }
+
+    /// <summary>A getter for this column; <paramref name="current"/> returns the current row's result.</summary>
+    public abstract Delegate MakeGetter(Func<TOutput> current);
+
+    public static OutputColumn<TOutput> Create<TValue>(string name, DataViewType type, DataViewSchema.Annotations? annotations,
+        ValueMapper<TOutput, TValue> read) => new Typed<TValue>(name, type, annotations, read);
+
+    private sealed class Typed<TValue>(string name, DataViewType type, DataViewSchema.Annotations? annotations, ValueMapper<TOutput, TValue> read)
+        : OutputColumn<TOutput>(name, type, annotations)
+    {
+        public override Delegate MakeGetter(Func<TOutput> current) => (ValueGetter<TValue>)((ref TValue value) =>
+        {
+            var row = current();
+            read(in row, ref value);
+        });
+    }
+}

@@ -1,0 +1,34 @@
+namespace Microsoft.ML.Lora.TextClassification;
+
+/// <summary>Options of <see cref="LoraTextClassificationEstimator"/>: columns, plus everything in <see cref="LoraFineTuningOptions"/>.</summary>
+public sealed class LoraTextClassificationOptions : LoraFineTuningOptions
+{
+    /// <summary>Label column: a key type (use <c>MapValueToKey</c>). Default "Label".</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Text column (string). Default "Sentence1".</summary>
+    public string Sentence1ColumnName { get; set; } = "Sentence1";
+
+    /// <summary>Optional second text column for sentence-pair tasks (entailment, similarity); null for single sentences.</summary>
+    public string? Sentence2ColumnName { get; set; }
+
+    /// <summary>Output: class probabilities, a float vector with one slot per class. Default "Score".</summary>
+    public string ScoreColumnName { get; set; } = "Score";
+
+    /// <summary>Output: the most probable class, of the label's key type. Default "PredictedLabel".</summary>
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+
+    /// <summary>
+    /// Fit a temperature on <see cref="LoraFineTuningOptions.ValidationSet"/> after training (minimising its negative
+    /// log-likelihood) and apply it to <c>Score</c>, so probabilities mean what they say. Needs a validation set.
+    /// </summary>
+    public bool CalibrateScores { get; set; }
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        base.Validate();
+        if (CalibrateScores && ValidationSet is null)
+            throw new ArgumentException("CalibrateScores needs a ValidationSet to fit the temperature on.", nameof(CalibrateScores));
+    }
+}

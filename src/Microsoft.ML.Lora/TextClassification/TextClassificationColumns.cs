@@ -1,0 +1,4 @@
+namespace Microsoft.ML.Lora.TextClassification;
+
+/// <summary>The column names a text classification transformer reads and writes.</summary>
+internal sealed record TextClassificationColumns(string Sentence1, string? Sentence2, string Score, string PredictedLabel, string Label);

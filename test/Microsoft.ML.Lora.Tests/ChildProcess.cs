@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using System.Reflection;
+using Xunit;
+
+namespace Microsoft.ML.Lora.Tests;
+
+/// <summary>Runs the ModelLoader tool in a fresh process: the proof that a saved .zip loads with a plain Model.Load anywhere.</summary>
+internal static class ChildProcess
+{
+    public static (int ExitCode, Dictionary<string, string> Values, string Output) LoadAndScore(string zipPath, string[] header, IEnumerable<string[]> rows, params string[] outputColumns)
+    {
+        var tsv = Path.Combine(Path.GetDirectoryName(zipPath)!, $"rows-{Guid.NewGuid():N}.tsv");
+        File.WriteAllLines(tsv, new[] { string.Join('\t', header) }.Concat(rows.Select(r => string.Join('\t', r))));
+        var loader = typeof(ChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModelLoaderPath").Value!;
+        var psi = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "exec", loader, zipPath, tsv, string.Join(",", outputColumns) }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(300_000), "ModelLoader timed out");
+        var values = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains('='))
+            .Select(l => l.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1].Trim());
+        return (p.ExitCode, values, stdout.Result + stderr.Result);
+    }
+
+    private static string DotnetHost()
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
+        var self = Environment.ProcessPath;
+        return self != null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+    }
+}

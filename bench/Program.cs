@@ -1,1 +1,15 @@
-Console.WriteLine("stub");
+// Benchmarks of Microsoft.ML.Lora. Each command prints a table and records it in bench/RESULTS.md (machine and date).
+//   dotnet run -c Release --project bench -- <command> [options]
+using Microsoft.ML.Lora.Bench;
+
+var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
+{
+    ["encoder"] = ("encoder sentences/s vs ONNX Runtime (2,388 sentences, batches of 32, 2 threads)", EncoderBench.Run),
+};
+if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
+{
+    Console.WriteLine("usage: dotnet run -c Release --project bench -- <command>\n");
+    foreach (var (name, (help, _)) in commands) Console.WriteLine($"  {name,-12} {help}");
+    return args.Length == 0 ? 0 : 2;
+}
+return command.Run(args[1..]);

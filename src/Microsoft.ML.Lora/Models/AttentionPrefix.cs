@@ -25,15 +25,14 @@ internal sealed class AttentionContext
 internal static class MultiHeadAttention
 {
     /// <summary>
-    /// Scaled dot-product attention over already-projected q, k, v [B, T, H·d] → [B, T, H·d]. <paramref name="keyMask"/> is
-    /// [B, T] (true = real token) or null when nothing is padded (SDPA then takes its fastest path).
+    /// Scaled dot-product attention over already-projected, packed q, k, v [N, H·d] → [N, H·d] (see <see cref="TokenLayout"/>).
     /// </summary>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? keyMask, int numHeads, int layer, AttentionContext context, double dropout)
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, TokenLayout layout, int numHeads, int layer, AttentionContext context, double dropout)
     {
-        long b = q.shape[0], t = q.shape[1], hidden = q.shape[2], d = hidden / numHeads;
-        Tensor Split(Tensor x) => x.view(b, -1, numHeads, d).transpose(1, 2);
+        long b = layout.Batch, t = layout.Length, hidden = q.shape[^1], d = hidden / numHeads;
+        Tensor Split(Tensor x) => layout.Unpack(x).view(b, t, numHeads, d).transpose(1, 2);
         Tensor qh = Split(q), kh = Split(k), vh = Split(v);
-        Tensor? mask = keyMask;
+        Tensor? mask = layout.KeyMask;
         if (context.Prefix is { } prefix)
         {
             var (pk, pv) = prefix.KeysAndValues(layer, b);
@@ -41,8 +40,7 @@ internal static class MultiHeadAttention
             vh = cat(new[] { pv, vh }, 2);
             if (mask is not null) mask = cat(new[] { ones(b, prefix.Length, dtype: ScalarType.Bool, device: mask.device), mask }, 1);
         }
-        var attnMask = mask?.view(b, 1, 1, -1);
-        var o = nn.functional.scaled_dot_product_attention(qh, kh, vh, attnMask, dropout);
-        return o.transpose(1, 2).reshape(b, t, hidden);
+        var o = nn.functional.scaled_dot_product_attention(qh, kh, vh, mask?.view(b, 1, 1, -1), dropout);
+        return layout.Pack(o.transpose(1, 2).reshape(b, t, hidden));
     }
 }

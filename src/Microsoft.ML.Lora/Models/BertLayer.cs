@@ -19,9 +19,9 @@ internal sealed class BertLayer : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor? keyMask)
+    public Tensor forward(Tensor x, TokenLayout layout)
     {
-        var a = attention.forward(x, keyMask);
+        var a = attention.forward(x, layout);
         return output.forward(intermediate.forward(a), a);
     }
 }
@@ -38,7 +38,7 @@ internal sealed class BertAttention : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor? keyMask) => output.forward(self.forward(x, keyMask), x);
+    public Tensor forward(Tensor x, TokenLayout layout) => output.forward(self.forward(x, layout), x);
 }
 
 internal sealed class BertSelfAttention : NamedModule
@@ -57,8 +57,8 @@ internal sealed class BertSelfAttention : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor? keyMask) => MultiHeadAttention.Attend(
-        query.forward(x), key.forward(x), value.forward(x), keyMask, heads, layer, context, training ? dropout : 0);
+    public Tensor forward(Tensor x, TokenLayout layout) => MultiHeadAttention.Attend(
+        query.forward(x), key.forward(x), value.forward(x), layout, heads, layer, context, training ? dropout : 0);
 }
 
 internal sealed class BertSelfOutput : NamedModule

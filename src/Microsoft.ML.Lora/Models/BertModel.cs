@@ -22,8 +22,8 @@ internal sealed class BertModel : EncoderModel
     public override IReadOnlyList<nn.Module> Layers => encoder.Layers;
     public override bool HasPooler => pooler is not null;
 
-    private protected override Tensor EncodeCore(Tensor inputIds, Tensor? keyMask, Tensor? tokenTypeIds)
-        => encoder.forward(embeddings.forward(inputIds, tokenTypeIds), keyMask);
+    private protected override Tensor EncodeCore(Tensor inputIds, TokenLayout layout, Tensor? tokenTypeIds)
+        => encoder.forward(layout.Pack(embeddings.forward(inputIds, tokenTypeIds)), layout);
 
     public override Tensor Pool(Tensor sequenceOutput) => pooler is null ? base.Pool(sequenceOutput) : pooler.forward(sequenceOutput);
 }
@@ -40,9 +40,9 @@ internal sealed class BertEncoder : NamedModule
 
     public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
 
-    public Tensor forward(Tensor x, Tensor? keyMask)
+    public Tensor forward(Tensor x, TokenLayout layout)
     {
-        foreach (var l in layer) x = l.forward(x, keyMask);
+        foreach (var l in layer) x = l.forward(x, layout);
         return x;
     }
 }

@@ -19,8 +19,8 @@ internal sealed class DistilBertModel : EncoderModel
 
     public override IReadOnlyList<nn.Module> Layers => transformer.Layers;
 
-    private protected override Tensor EncodeCore(Tensor inputIds, Tensor? keyMask, Tensor? tokenTypeIds)
-        => transformer.forward(embeddings.forward(inputIds), keyMask);
+    private protected override Tensor EncodeCore(Tensor inputIds, TokenLayout layout, Tensor? tokenTypeIds)
+        => transformer.forward(layout.Pack(embeddings.forward(inputIds)), layout);
 }
 
 internal sealed class DistilBertEmbeddings : NamedModule
@@ -57,9 +57,9 @@ internal sealed class DistilBertTransformer : NamedModule
 
     public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
 
-    public Tensor forward(Tensor x, Tensor? keyMask)
+    public Tensor forward(Tensor x, TokenLayout layout)
     {
-        foreach (var l in layer) x = l.forward(x, keyMask);
+        foreach (var l in layer) x = l.forward(x, layout);
         return x;
     }
 }
@@ -80,9 +80,9 @@ internal sealed class DistilBertBlock : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor? keyMask)
+    public Tensor forward(Tensor x, TokenLayout layout)
     {
-        var a = sa_layer_norm.forward(attention.forward(x, keyMask) + x);
+        var a = sa_layer_norm.forward(attention.forward(x, layout) + x);
         return output_layer_norm.forward(ffn.forward(a) + a);
     }
 }
@@ -104,8 +104,8 @@ internal sealed class DistilBertAttention : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor? keyMask) => out_lin.forward(MultiHeadAttention.Attend(
-        q_lin.forward(x), k_lin.forward(x), v_lin.forward(x), keyMask, heads, layer, context, training ? dropout : 0));
+    public Tensor forward(Tensor x, TokenLayout layout) => out_lin.forward(MultiHeadAttention.Attend(
+        q_lin.forward(x), k_lin.forward(x), v_lin.forward(x), layout, heads, layer, context, training ? dropout : 0));
 }
 
 internal sealed class DistilBertFfn : NamedModule

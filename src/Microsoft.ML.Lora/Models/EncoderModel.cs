@@ -28,20 +28,21 @@ public abstract class EncoderModel : NamedModule
 
     /// <summary>
     /// Runs the encoder. <paramref name="inputIds"/> and <paramref name="attentionMask"/> are int64 [batch, length]
-    /// (mask 1 = token, 0 = padding); <paramref name="tokenTypeIds"/> may be null (all zero). Returns [batch, length, hidden].
+    /// (mask 1 = token, 0 = padding); <paramref name="tokenTypeIds"/> may be null (all zero). Returns [batch, length, hidden],
+    /// zeros at padded positions (padding never enters a matmul).
     /// </summary>
     public Tensor Encode(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null)
     {
         CheckInputs(inputIds, attentionMask, tokenTypeIds);
-        // SDPA takes its fastest kernel when nothing is masked; length bucketing makes that the common case.
-        Tensor? keyMask = attentionMask.min().item<long>() != 0 ? null : attentionMask.to(ScalarType.Bool);
-        return EncodeCore(inputIds, keyMask, tokenTypeIds);
+        var layout = new TokenLayout(attentionMask);
+        return layout.Unpack(EncodeCore(inputIds, layout, tokenTypeIds));
     }
 
     /// <summary>BERT's pooled output for <paramref name="sequenceOutput"/>; only when <see cref="HasPooler"/>.</summary>
     public virtual Tensor Pool(Tensor sequenceOutput) => throw new InvalidOperationException($"{Config.ModelType} encoder has no pooler.");
 
-    private protected abstract Tensor EncodeCore(Tensor inputIds, Tensor? keyMask, Tensor? tokenTypeIds);
+    /// <summary>Embeds and runs the layers on the real tokens only; returns them packed [N, hidden].</summary>
+    private protected abstract Tensor EncodeCore(Tensor inputIds, TokenLayout layout, Tensor? tokenTypeIds);
 
     private void CheckInputs(Tensor ids, Tensor mask, Tensor? types)
     {

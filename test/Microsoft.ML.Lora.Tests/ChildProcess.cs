@@ -23,6 +23,26 @@ internal static class ChildProcess
         return (p.ExitCode, values, stdout.Result + stderr.Result);
     }
 
+    /// <summary>Runs the program whose path the test assembly carries under <paramref name="pathKey"/> (see the csproj) with <paramref name="args"/>.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string pathKey, TimeSpan timeout, params string[] args)
+    {
+        var program = typeof(ChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == pathKey).Value!;
+        var psi = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(program);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"{Path.GetFileName(program)} {string.Join(' ', args)} did not finish in {timeout}; output so far:\n{stdout.Result}\n{stderr.Result}");
+        }
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
     private static string DotnetHost()
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");

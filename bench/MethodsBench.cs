@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Methods;
+using Microsoft.ML.Lora.Native;
 using Microsoft.ML.Lora.TextClassification;
 using Microsoft.ML.Lora.Training;
 
@@ -16,7 +16,8 @@ namespace Microsoft.ML.Lora.Bench;
 /// </summary>
 internal static class MethodsBench
 {
-    private const int BatchSize = 32, Seed = 42, LatencyRows = 320, LatencyRepeats = 5;
+    // Batch size, sequence cap and threads as the classify bench, so the two tables compare.
+    private const int BatchSize = 32, MaxSequenceLength = 128, DefaultThreads = 2, Seed = 42, LatencyRows = 320, LatencyRepeats = 5;
 
     private static readonly (string Name, Func<FineTuningMethod> Method)[] Configs =
     {
@@ -28,7 +29,7 @@ internal static class MethodsBench
         ("prefix", () => FineTuningMethod.PrefixTuning()),
     };
 
-    private sealed record Settings(int? Limit, int Epochs, int? Threads, string[] Only, string? One, string? Out);
+    private sealed record Settings(int? Limit, int Epochs, int Threads, string[] Only, string? One);
 
     /// <summary>What one child process measured.</summary>
     private sealed record Result(string Config, string Method, double LearningRate, long Trainable, long Total, double TrainablePercent,
@@ -49,10 +50,10 @@ internal static class MethodsBench
 
     private static Settings Parse(string[] args)
     {
-        int? limit = null, threads = null;
-        int epochs = 3;
+        int? limit = null;
+        int epochs = 3, threads = DefaultThreads;
         string[] only = Configs.Select(c => c.Name).ToArray();
-        string? one = null, output = null;
+        string? one = null;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -64,14 +65,13 @@ internal static class MethodsBench
                 case "--threads": threads = Positive(); break;
                 case "--only": only = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--one": one = Value(); break;
-                case "--out": output = Value(); break;
                 default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --limit N, --epochs N, --threads N, --only {string.Join(",", Configs.Select(c => c.Name))}.");
             }
         }
         foreach (var name in only.Append(one).OfType<string>())
             if (Configs.All(c => c.Name != name))
                 throw new ArgumentException($"Unknown configuration '{name}'; expected one of {string.Join(", ", Configs.Select(c => c.Name))}.");
-        return new Settings(limit, epochs, threads, only, one, output);
+        return new Settings(limit, epochs, threads, only, one);
     }
 
     // ---- parent: one child per configuration, then the table and the chart ----
@@ -83,29 +83,21 @@ internal static class MethodsBench
         var results = new List<Result>();
         foreach (var name in s.Only)
         {
-            var json = Path.Combine(Path.GetTempPath(), $"lora-bench-{name}-{Guid.NewGuid():N}.json");
-            var childArgs = new List<string> { "methods", "--one", name, "--epochs", s.Epochs.ToString(CultureInfo.InvariantCulture), "--out", json };
+            var childArgs = new List<string> { "methods", "--one", name, "--epochs", s.Epochs.ToString(CultureInfo.InvariantCulture),
+                "--threads", s.Threads.ToString(CultureInfo.InvariantCulture) };
             if (s.Limit is { } limit) childArgs.AddRange(new[] { "--limit", limit.ToString(CultureInfo.InvariantCulture) });
-            if (s.Threads is { } threads) childArgs.AddRange(new[] { "--threads", threads.ToString(CultureInfo.InvariantCulture) });
-            Console.WriteLine($"\n=== {name} ===");
-            int code = RunChild(childArgs);
-            if (code != 0 || !File.Exists(json))
-            {
-                Console.Error.WriteLine($"{name}: the child process failed (exit code {code}); see its output above.");
-                return 1;
-            }
-            results.Add(JsonSerializer.Deserialize<Result>(File.ReadAllText(json))!);
-            File.Delete(json);
+            Console.WriteLine($"-- {name}");
+            results.Add(JsonSerializer.Deserialize<Result>(ChildRun.Bench(childArgs.ToArray()).ToJsonString())!);
         }
 
         var first = results[0];
         var table = new ResultTable("Fine-tuning methods (all-MiniLM-L6-v2, financial news sentiment)",
-            "method", "lr", "trainable params", "trainable %", "ms/step", "peak RSS MB", "accuracy", "macro-F1", "ms/scoring batch of 32", ".zip MB");
+            "method", "lr", "trainable params", "trainable %", "ms/step", "peak RSS MiB", "accuracy", "macro-F1", "ms/scoring batch of 32", "model.zip MiB");
         foreach (var r in results)
             table.Add(r.Method, r.LearningRate.ToString("0.#####", CultureInfo.InvariantCulture), r.Trainable.ToString("N0", CultureInfo.InvariantCulture),
                 r.TrainablePercent, r.MsPerStep, r.PeakRssMb, r.Accuracy, r.MacroF1, r.MsPerScoringBatch, r.ZipMb);
         table.Note($"Train {first.TrainRows:N0} rows → valid {first.ValidRows:N0} rows of sent_train/sent_valid.csv, {s.Epochs} epoch(s), batches of {BatchSize}, "
-            + $"AdamW with each method's default learning rate, seed {Seed}, {(s.Threads is { } t ? $"{t}" : "all")} intra-op threads. "
+            + $"max {MaxSequenceLength} tokens, AdamW with each method's default learning rate, seed {Seed}, {s.Threads} intra-op threads. "
             + "Each method ran in its own process: peak RSS is the process's high-water mark (model, optimizer state, activations, runtime). "
             + "ms/step: training wall time / optimizer steps (no validation during training). "
             + $"Scoring: Transform of the first {LatencyRows} valid rows, best of {LatencyRepeats} runs, per batch of 32 (merged LoRA costs what the base costs; adapters and prefixes add work). "
@@ -120,18 +112,6 @@ internal static class MethodsBench
         if (smoke) table.Print();
         else table.Record("methods " + string.Join(' ', args));
         return 0;
-    }
-
-    private static int RunChild(IEnumerable<string> args)
-    {
-        // Under `dotnet run` the bench is its apphost; under `dotnet bench.dll` it is the muxer plus this assembly.
-        var self = Environment.ProcessPath ?? "dotnet";
-        var psi = new ProcessStartInfo(self) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(Assembly.GetExecutingAssembly().Location);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"Cannot start {self}.");
-        p.WaitForExit();
-        return p.ExitCode;
     }
 
     // ---- child: one configuration ----
@@ -156,7 +136,7 @@ internal static class MethodsBench
         TrainingProgress? last = null;
         var options = new LoraTextClassificationOptions
         {
-            Method = method, Epochs = s.Epochs, BatchSize = BatchSize, Seed = Seed, NumberOfThreads = s.Threads,
+            Method = method, Epochs = s.Epochs, BatchSize = BatchSize, MaxSequenceLength = MaxSequenceLength, Seed = Seed, NumberOfThreads = s.Threads,
             Sentence1ColumnName = "Text", LabelColumnName = "Label",
             Progress = new SyncProgress(p => { last = p; if (p.Phase != TrainingPhase.Completed) Console.WriteLine($"  {p}"); }),
         };
@@ -167,7 +147,7 @@ internal static class MethodsBench
         Console.WriteLine($"  {model.Parameters}; {done.Step} steps in {trainSeconds:F1} s ({msPerStep:F1} ms/step)");
 
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(valid), labelColumnName: "Label");
-        double macroF1 = MacroF1(metrics.ConfusionMatrix);
+        double macroF1 = ClassifyBench.MacroF1(metrics.ConfusionMatrix);
         Console.WriteLine($"  accuracy {metrics.MicroAccuracy:F4}, macro-F1 {macroF1:F4}");
 
         var latencyRows = ml.Data.Cache(ml.Data.TakeRows(valid, LatencyRows));
@@ -185,27 +165,14 @@ internal static class MethodsBench
 
         var zip = Path.Combine(BenchEnvironment.OutputFolder, $"methods-{name}.zip");
         ml.Model.Save(model, train.Schema, zip);
-        double zipMb = new FileInfo(zip).Length / 1e6;
+        double zipMb = new FileInfo(zip).Length / 1048576.0;
         File.Delete(zip);
 
-        double peakRssMb = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+        double peakRssMb = TorchRuntime.PeakResidentBytes() / 1048576.0;
         var result = new Result(name, method.Name, options.LearningRate ?? method.DefaultLearningRate, model.Parameters.Trainable, model.Parameters.Total,
             model.Parameters.Percent, trainRows, validRows, done.Step, trainSeconds, msPerStep, peakRssMb, metrics.MicroAccuracy, macroF1, msPerBatch, zipMb);
-        var json = JsonSerializer.Serialize(result);
-        if (s.Out is { } path)
-        {
-            File.WriteAllText(path + ".tmp", json);
-            File.Move(path + ".tmp", path, overwrite: true);
-        }
-        else Console.WriteLine(json);
+        Console.WriteLine(JsonSerializer.Serialize(result));   // the one line ChildRun reads
         return 0;
-    }
-
-    /// <summary>Mean over classes of 2PR/(P+R) (a class never predicted and never present counts as 0).</summary>
-    private static double MacroF1(ConfusionMatrix m)
-    {
-        var f1 = m.PerClassPrecision.Zip(m.PerClassRecall, (p, r) => p + r > 0 ? 2 * p * r / (p + r) : 0);
-        return f1.Average();
     }
 
     private sealed class LabelOnly

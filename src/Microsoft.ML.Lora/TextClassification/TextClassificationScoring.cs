@@ -14,23 +14,9 @@ internal static class TextClassificationScoring
         int pad = model.Tokenizer.PadId;
         foreach (var batch in LengthBucketing.ScoringBatches(rows.Select(r => r.Ids.Length).ToArray(), batchSize))
         {
-            int b = batch.Length, t = batch.Max(i => rows[i].Ids.Length);
-            var ids = new long[b * t];
-            var mask = new long[b * t];
-            var tt = types ? new long[b * t] : null;
-            Array.Fill(ids, pad);
-            for (int r = 0; r < b; r++)
-            {
-                var (rowIds, rowTypes) = rows[batch[r]];
-                for (int j = 0; j < rowIds.Length; j++)
-                {
-                    ids[r * t + j] = rowIds[j];
-                    mask[r * t + j] = 1;
-                    if (tt is not null) tt[r * t + j] = rowTypes[j];
-                }
-            }
-            var logits = model.Logits(ids, mask, tt, b, t);
-            for (int r = 0; r < b; r++) result[batch[r]] = logits.AsSpan(r * classes, classes).ToArray();
+            var p = PaddedBatch.Create(batch.Select(i => rows[i].Ids).ToList(), types ? batch.Select(i => rows[i].TypeIds).ToList() : null, pad);
+            var logits = model.Logits(p.InputIds, p.AttentionMask, p.TokenTypeIds, p.Rows, p.Length);
+            for (int r = 0; r < p.Rows; r++) result[batch[r]] = logits.AsSpan(r * classes, classes).ToArray();
         }
         return result;
     }

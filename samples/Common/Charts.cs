@@ -24,7 +24,7 @@ public static class Charts
             var raw = plot.Add.ScatterLine(steps, losses);
             raw.Color = Colors.SteelBlue.WithAlpha(0.3);
             raw.LegendText = "training loss (step)";
-            var smooth = plot.Add.ScatterLine(steps, MovingAverage(losses, Math.Max(1, losses.Length / 30)));
+            var smooth = plot.Add.ScatterLine(steps, MovingAverage(losses, Math.Clamp(losses.Length / 10, 1, 50)));
             smooth.Color = Colors.SteelBlue;
             smooth.LineWidth = 2;
             smooth.LegendText = "training loss (moving average)";

@@ -15,8 +15,9 @@ public static class LabelledTextFile
     /// <exception cref="InvalidDataException">No header, an unknown separator, a missing column, no rows or an empty label.</exception>
     public static List<LabelledText> Read(MLContext mlContext, string path, string textColumn, string labelColumn)
     {
-        var header = File.ReadLines(path).FirstOrDefault(l => l.Length > 0)
-            ?? throw new InvalidDataException($"{path}: the file is empty; expected a header line naming the columns.");
+        var header = File.ReadLines(path).FirstOrDefault();
+        if (string.IsNullOrWhiteSpace(header))
+            throw new InvalidDataException($"{path}: the first line is empty; expected a header line naming the columns.");
         char separator = Separator(path, header);
         var names = SplitHeader(header, separator);
         int textIndex = ColumnIndex(path, names, textColumn, "--text-column");

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 using static TorchSharp.torch;
 
@@ -13,26 +14,9 @@ internal sealed class TextClassificationTrainingTask(int padId, bool useTokenTyp
 
     public TaskBatch Collate(IReadOnlyList<ClassificationExample> examples, Device device)
     {
-        int b = examples.Count, t = examples.Max(e => e.Ids.Length);
-        var ids = new long[b * t];
-        var mask = new long[b * t];
-        var types = useTokenTypes ? new long[b * t] : null;
-        var labels = new long[b];
-        Array.Fill(ids, padId);
-        for (int i = 0; i < b; i++)
-        {
-            var e = examples[i];
-            for (int j = 0; j < e.Ids.Length; j++)
-            {
-                ids[i * t + j] = e.Ids[j];
-                mask[i * t + j] = 1;
-                if (types is not null) types[i * t + j] = e.TypeIds[j];
-            }
-            labels[i] = e.Label;
-        }
-        var shape = new long[] { b, t };
-        return new TaskBatch(tensor(ids, shape, device: device), tensor(mask, shape, device: device),
-            types is null ? null : tensor(types, shape, device: device), tensor(labels, device: device));
+        var rows = PaddedRows.Pad(examples.Select(e => e.Ids).ToList(), useTokenTypes ? examples.Select(e => e.TypeIds).ToList() : null, padId);
+        var (ids, mask, types) = rows.ToTensors(device);
+        return new TaskBatch(ids, mask, types, tensor(examples.Select(e => (long)e.Label).ToArray(), device: device));
     }
 
     public Tensor Loss(Tensor logits, TaskBatch batch) => nn.functional.cross_entropy(logits, batch.Labels);

@@ -52,7 +52,7 @@ internal static class NerBench
 
     /// <summary>
     /// <c>ner [--limit N] [--epochs N] [--configs a,b]</c>: every configuration in a child process, then the table (recorded in
-    /// RESULTS.md only for a full run). <c>ner --one NAME --out FILE [--limit N] [--epochs N]</c>: one configuration, here.
+    /// RESULTS.md only for a full run). <c>ner --one NAME [--limit N] [--epochs N]</c>: one configuration, here; its result is the last stdout line, as JSON.
     /// </summary>
     public static int Run(string[] args)
     {
@@ -64,19 +64,11 @@ internal static class NerBench
         foreach (var name in names)
         {
             Find(name);
-            var output = Path.Combine(BenchEnvironment.OutputFolder, $"ner-{name}.json");
-            File.Delete(output);
-            var childArgs = new List<string> { "ner", "--one", name, "--out", output };
+            var childArgs = new List<string> { "ner", "--one", name };
             foreach (var key in new[] { "limit", "epochs", "threads" })
                 if (options.TryGetValue(key, out var value)) childArgs.AddRange(new[] { "--" + key, value });
             Console.WriteLine($"\n=== {name} (child process) ===");
-            int code = RunSelf(childArgs);
-            if (code != 0 || !File.Exists(output))
-            {
-                Console.Error.WriteLine($"{name} failed (exit code {code}).");
-                return 1;
-            }
-            results.Add(JsonSerializer.Deserialize<Result>(File.ReadAllText(output))!);
+            results.Add(ChildRun.Bench(childArgs.ToArray()).Deserialize<Result>()!);
         }
 
         var table = new ResultTable("NER fine-tuning (all-MiniLM-L6-v2): LoRA vs full",
@@ -108,7 +100,6 @@ internal static class NerBench
         int limit = options.TryGetValue("limit", out var l) ? int.Parse(l, CultureInfo.InvariantCulture) : int.MaxValue;
         int epochs = options.TryGetValue("epochs", out var e) ? int.Parse(e, CultureInfo.InvariantCulture) : config.Epochs;
         int? threads = options.TryGetValue("threads", out var t) ? int.Parse(t, CultureInfo.InvariantCulture) : null;
-        var output = options.TryGetValue("out", out var o) ? o : throw new ArgumentException("--one needs --out FILE");
         var wall = Stopwatch.StartNew();
         var ml = new MLContext(seed: 1);
         // Tags as written: the estimator converts IO to IOB2 itself (LabelScheme), and the evaluation converts the gold the same way.
@@ -141,26 +132,8 @@ internal static class NerBench
             model.TrainingHistory.BestEpoch, metrics.MicroF1, metrics.MicroPrecision, metrics.MicroRecall, metrics.TokenAccuracy,
             metrics.PerType.ToDictionary(kv => kv.Key, kv => kv.Value.F1), trainSeconds, wall.Elapsed.TotalSeconds,
             TorchRuntime.PeakResidentBytes(), model.Parameters.Trainable);
-        var tmp = output + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, output, overwrite: true);
+        Console.WriteLine(JsonSerializer.Serialize(result));   // the parent reads this last JSON line (ChildRun)
         return 0;
-    }
-
-    /// <summary>Runs this bench again with <paramref name="args"/>, sharing the console.</summary>
-    private static int RunSelf(IReadOnlyList<string> args)
-    {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The bench's own executable is unknown.");
-        var psi = new ProcessStartInfo(self) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            psi.ArgumentList.Add("exec");
-            psi.ArgumentList.Add(typeof(NerBench).Assembly.Location);
-        }
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var child = Process.Start(psi)!;
-        child.WaitForExit();
-        return child.ExitCode;
     }
 
     private static Config Find(string name) => Configs.FirstOrDefault(c => c.Name == name)

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Onnx;
 using TorchSharp;
-using TorchSharp.PyBridge;
 
 namespace Microsoft.ML.Lora.Checkpoints;
 
@@ -34,7 +33,7 @@ internal static class EmbeddedMiniLm
     public const int TrainedMaxSequenceLength = 256;
 
     /// <summary>Bump when the converted folder's content changes, so caches written by older code are not reused.</summary>
-    internal const int ConverterVersion = 1;
+    internal const int ConverterVersion = 2;   // 2: safetensors header carries __metadata__ {"format": "pt"}
 
     internal const string ModelFileName = "model.safetensors";
 
@@ -186,9 +185,8 @@ internal static class EmbeddedMiniLm
         var stateDict = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
         foreach (var (name, tensor) in checkpoint.Tensors)
             stateDict[name] = torch.tensor(tensor.Values, tensor.Shape, torch.float32);
-        // FileMode.Create truncates; PyBridge's path overload would leave the tail of a longer old file in place.
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
-        Safetensors.SaveStateDict(file, stateDict, leaveOpen: true);
+        SafetensorsWriter.Write(file, stateDict);
         file.Flush(flushToDisk: true);
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.ML.Lora.IO;
 using Microsoft.ML.Lora.Models;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Lora.Checkpoints;
@@ -22,8 +21,6 @@ public static class HuggingFaceFolderWriter
     /// <summary>Writes a safetensors file atomically (contiguous CPU copies of the tensors).</summary>
     public static void WriteSafetensors(string path, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        using var scope = NewDisposeScope();
-        var cpu = tensors.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
-        AtomicFile.Write(path, s => Safetensors.SaveStateDict(s, cpu, leaveOpen: true));
+        AtomicFile.Write(path, s => SafetensorsWriter.Write(s, tensors));
     }
 }

@@ -61,6 +61,18 @@ public static class PeftAdapter
         AtomicFile.WriteAllText(Path.Combine(folder, PeftAdapterConfig.FileName), config.ToJson());
     }
 
+    /// <summary>Number of outputs of the adapter's saved classifier (its label count), read from the safetensors header.</summary>
+    /// <exception cref="InvalidDataException">The adapter holds no classifier of the expected name.</exception>
+    public static int HeadOutputSize(string folder, EncoderArchitecture architecture)
+    {
+        var path = Path.Combine(folder, WeightsFileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No {WeightsFileName} in adapter folder {folder}.", path);
+        string key = KeyPrefix + (architecture == EncoderArchitecture.Roberta ? "classifier.out_proj.bias" : "classifier.bias");
+        return SafetensorsHeader.Read(path).Tensors.TryGetValue(key, out var entry) && entry.Shape.Length == 1
+            ? (int)entry.Shape[0]
+            : throw new InvalidDataException($"{path}: no '{key}' tensor; the adapter must save its classification head (modules_to_save).");
+    }
+
     /// <summary>Reads <c>adapter_config.json</c> of <paramref name="folder"/>.</summary>
     public static PeftAdapterConfig ReadConfig(string folder)
     {

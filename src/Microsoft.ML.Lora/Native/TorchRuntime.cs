@@ -27,7 +27,7 @@ public static class TorchRuntime
     /// </summary>
     public static void ReleaseFreedMemory()
     {
-        if (!OperatingSystem.IsLinux() || trimUnavailable) return;
+        if (!OperatingSystem.IsLinux() || trimUnavailable || Environment.GetEnvironmentVariable("LORA_EXPERIMENT_NO_TRIM") == "1") return;
         try { _ = malloc_trim(0); }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { trimUnavailable = true; }
     }

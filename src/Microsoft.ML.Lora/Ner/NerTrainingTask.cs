@@ -1,4 +1,3 @@
-using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 using static TorchSharp.torch;
 
@@ -14,7 +13,7 @@ internal sealed class NerTrainingTask(int padId, NerTagSet tags) : ITrainingTask
 
     public TaskBatch Collate(IReadOnlyList<NerWindow> examples, Device device)
     {
-        var rows = PaddedRows.Pad(examples.Select(e => e.Ids).ToList(), null, padId);
+        var rows = PaddedBatch.Create(examples.Select(e => e.Ids).ToList(), null, padId);
         var labels = rows.PadValues(examples.Select(e => e.Labels ?? throw new InvalidOperationException("Training windows need labels.")).ToList(),
             NerWindow.IgnoredLabel);
         var (ids, mask, _) = rows.ToTensors(device);

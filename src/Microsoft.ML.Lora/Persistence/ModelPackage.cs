@@ -31,8 +31,7 @@ internal static class ModelPackage
         byte[] weights;
         using (var ms = new MemoryStream())
         {
-            using (var scope = NewDisposeScope())
-                Safetensors.SaveStateDict(ms, model.TensorsToSave().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous()), leaveOpen: true);
+            SafetensorsWriter.Write(ms, model.TensorsToSave());
             weights = ms.ToArray();
         }
         byte[] vocab;

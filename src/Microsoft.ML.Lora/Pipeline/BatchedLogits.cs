@@ -18,9 +18,9 @@ internal static class BatchedLogits
         int labels = model.Model.NumLabels;
         foreach (var batch in LengthBucketing.ScoringBatches(ids.Select(r => r.Length).ToArray(), batchSize))
         {
-            var rows = PaddedRows.Pad(batch.Select(i => ids[i]).ToList(), typeIds is null ? null : batch.Select(i => typeIds[i]).ToList(),
+            var rows = PaddedBatch.Create(batch.Select(i => ids[i]).ToList(), typeIds is null ? null : batch.Select(i => typeIds[i]).ToList(),
                 model.Tokenizer.PadId);
-            var logits = model.Logits(rows.Ids, rows.Mask, rows.TypeIds, rows.Rows, rows.Length);
+            var logits = model.Logits(rows.InputIds, rows.AttentionMask, rows.TokenTypeIds, rows.Rows, rows.Length);
             int perRow = perToken ? rows.Length * labels : labels;
             for (int r = 0; r < batch.Length; r++)
             {

@@ -2,12 +2,17 @@ using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Calibration;
+using Microsoft.ML.Lora.Checkpoints;
+using Microsoft.ML.Lora.Lora;
+using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Native;
 using Microsoft.ML.Lora.Persistence;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.TextClassification;
 using Microsoft.ML.Lora.Training;
 using Microsoft.ML.Runtime;
+using TorchSharp;
 
 [assembly: LoadableClass(typeof(LoraTextClassificationTransformer), null, typeof(SignatureLoadModel),
     "LoRA text classification", LoraTextClassificationTransformer.LoaderSignature)]
@@ -48,6 +53,44 @@ public sealed class LoraTextClassificationTransformer : LoraFineTunedTransformer
 
     private TextClassificationScorer Scorer(DataViewSchema input)
         => new(input, Model, columns, ClassCount, labels, Temperature, ScoringBatchSize, Host);
+
+    /// <summary>
+    /// Builds a transformer from a PEFT LoRA adapter folder (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>, e.g.
+    /// trained in Python with <c>peft</c> on a <c>*ForSequenceClassification</c> model, task type SEQ_CLS) and its base model.
+    /// </summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="adapterFolder">The adapter folder.</param>
+    /// <param name="baseModel">The base the adapter was trained on (default: the embedded MiniLM).</param>
+    /// <param name="labelNames">Class names in index order (become the KeyValues of PredictedLabel); null = none.</param>
+    /// <param name="sentence1ColumnName">Input text column.</param>
+    /// <param name="sentence2ColumnName">Optional second text column.</param>
+    /// <param name="maxSequenceLength">Longest input in tokens; null = the base model's.</param>
+    /// <exception cref="InvalidDataException">The adapter does not fit the base (names the key and shapes).</exception>
+    public static LoraTextClassificationTransformer FromPeftAdapter(MLContext mlContext, string adapterFolder, PretrainedModel? baseModel = null,
+        IReadOnlyList<string>? labelNames = null, string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null, int? maxSequenceLength = null)
+    {
+        baseModel ??= PretrainedModel.MiniLmL6V2;
+        var config = PeftAdapter.ReadConfig(adapterFolder);
+        if (config.TaskType != "SEQ_CLS")
+            throw new InvalidDataException($"{Path.Combine(adapterFolder, PeftAdapterConfig.FileName)}: task_type is '{config.TaskType}', expected SEQ_CLS.");
+        var encoderConfig = baseModel.ReadConfig();
+        int classes = PeftAdapter.HeadOutputSize(adapterFolder, encoderConfig.Architecture);
+        if (labelNames is not null && labelNames.Count != classes)
+            throw new ArgumentException($"The adapter's head has {classes} classes but {labelNames.Count} label names were given.", nameof(labelNames));
+        TorchRuntime.ConfigureThreads(null);
+        var loaded = baseModel.LoadEncoder(addPoolingLayer: true);
+        var model = new SequenceClassificationModel(loaded.Encoder, classes, poolerIsHead: loaded.NewlyInitialized.Count > 0);
+        var options = PeftAdapter.Load(model, adapterFolder);
+        var env = (IHostEnvironment)mlContext;
+        var device = LoadDevice.For(env);
+        model.to(device);
+        var tokenizer = baseModel.LoadTokenizer();
+        int maxLength = Math.Min(maxSequenceLength ?? baseModel.DefaultMaxSequenceLength ?? encoderConfig.MaxSequenceLength, encoderConfig.MaxSequenceLength);
+        var fine = new FineTunedModel(model, tokenizer, new LoraMethod(options), baseModel.Name, baseModel.IsEmbedded, maxLength, device);
+        var columns = new TextClassificationColumns(sentence1ColumnName, sentence2ColumnName, DefaultColumnNames.Score, DefaultColumnNames.PredictedLabel, DefaultColumnNames.Label);
+        return new LoraTextClassificationTransformer(env, fine, columns, classes,
+            labelNames is null ? null : new KeyValueNames("Text", labelNames.ToArray()), 1f, 32, null);
+    }
 
     /// <summary>
     /// A copy of this transformer whose scores are calibrated by temperature scaling fitted on <paramref name="data"/>

@@ -1,4 +1,3 @@
-using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 using static TorchSharp.torch;
 
@@ -14,8 +13,8 @@ internal sealed class TextClassificationTrainingTask(int padId, bool useTokenTyp
 
     public TaskBatch Collate(IReadOnlyList<ClassificationExample> examples, Device device)
     {
-        var rows = PaddedRows.Pad(examples.Select(e => e.Ids).ToList(), useTokenTypes ? examples.Select(e => e.TypeIds).ToList() : null, padId);
-        var (ids, mask, types) = rows.ToTensors(device);
+        var p = PaddedBatch.Create(examples.Select(e => e.Ids).ToList(), useTokenTypes ? examples.Select(e => e.TypeIds).ToList() : null, padId);
+        var (ids, mask, types) = p.ToTensors(device);
         return new TaskBatch(ids, mask, types, tensor(examples.Select(e => (long)e.Label).ToArray(), device: device));
     }
 

@@ -58,8 +58,9 @@ internal static class TrainingLoop
             double rate = examplesThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
             TimeSpan? eta = stepsThisSession == 0 ? null
                 : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / stepsThisSession * (totalSteps - state.GlobalStep));
-            var p = new TrainingProgress(phase, Math.Min(state.Epoch + 1, s.Epochs), s.Epochs, state.GlobalStep, totalSteps,
-                state.EpochLossCount == 0 ? double.NaN : state.EpochLossSum / state.EpochLossCount,
+            // Between epochs the running mean is empty: report the last finished epoch's loss then.
+            double loss = state.EpochLossCount > 0 ? state.EpochLossSum / state.EpochLossCount : history.Epochs.LastOrDefault()?.TrainLoss ?? double.NaN;
+            var p = new TrainingProgress(phase, Math.Min(state.Epoch + 1, s.Epochs), s.Epochs, state.GlobalStep, totalSteps, loss,
                 schedule.At(Math.Min(state.GlobalStep, totalSteps - 1)), rate, clock.Elapsed, eta, valLoss, valMetric);
             s.Progress?.Report(p);
             s.Log?.Invoke(p.ToString());
@@ -167,7 +168,7 @@ internal static class TrainingLoop
         return history;
     }
 
-    private static float Step<TExample>(TaskModel model, ITrainingTask<TExample> task, IReadOnlyList<TExample> train, int[] indices,
+    internal static float Step<TExample>(TaskModel model, ITrainingTask<TExample> task, IReadOnlyList<TExample> train, int[] indices,
         OptimizerHelper optimizer, List<Parameter> trainable, double lr, TrainingSettings s, long step, Device device)
     {
         using var scope = NewDisposeScope();

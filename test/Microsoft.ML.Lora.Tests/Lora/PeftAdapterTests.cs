@@ -55,7 +55,8 @@ public class PeftAdapterTests
             ["base_model.model.classifier.weight"] = new long[] { 3, 16 },
             ["base_model.model.classifier.bias"] = new long[] { 3 },
         };
-        Assert.Equal(10, header.Tensors.Count);   // 2 layers × 2 modules × (A, B) + classifier weight and bias
+        Assert.Equal(10, header.Tensors.Count);
+        Assert.Equal("pt", header.Metadata["format"]);   // transformers' safetensors loader checks it   // 2 layers × 2 modules × (A, B) + classifier weight and bias
         foreach (var (k, shape) in expected)
         {
             Assert.True(header.Tensors.ContainsKey(k), k);

@@ -216,6 +216,23 @@ public class LoraTextClassificationTests : IDisposable
     }
 
     [Fact]
+    public void PeftAdapterExportedAndImportedScoresTheSame()
+    {
+        var (ml, data, _) = Data(ToyData.Sentiment(1));
+        var model = ml.Transforms.LoraFineTune(Options(epochs: 2)).Fit(data);
+        var adapter = Path.Combine(temp.Path, "adapter");
+        model.SaveAdapter(adapter);
+        Assert.True(File.Exists(Path.Combine(adapter, "adapter_config.json")));
+        var imported = LoraTextClassificationTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder), model.LabelNames);
+        var a = Scores(ml, model.Transform(data));
+        var b = Scores(ml, imported.Transform(data));
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i], new FloatTolerance(1e-6f));
+        Assert.Equal(model.LabelNames, imported.LabelNames);
+        var wrong = Assert.Throws<ArgumentException>(() => LoraTextClassificationTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder), new[] { "a", "b" }));
+        Assert.Contains("3 classes", wrong.Message);
+    }
+
+    [Fact]
     public void MulticlassCatalogEntryTrainsTheSameEstimator()
     {
         var (ml, data, _) = Data(ToyData.Sentiment(1));

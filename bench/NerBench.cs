@@ -51,7 +51,7 @@ internal static class NerBench
         double TrainSeconds, double WallSeconds, long PeakRssBytes, long TrainableParameters);
 
     /// <summary>
-    /// <c>ner [--limit N] [--epochs N] [--configs a,b]</c>: every configuration in a child process, then the table (recorded in
+    /// <c>ner [--limit N] [--epochs N] [--threads N] [--only a,b]</c>: every configuration in a child process, then the table (recorded in
     /// RESULTS.md only for a full run). <c>ner --one NAME [--limit N] [--epochs N]</c>: one configuration, here; its result is the last stdout line, as JSON.
     /// </summary>
     public static int Run(string[] args)
@@ -59,7 +59,7 @@ internal static class NerBench
         var options = ParseOptions(args);
         if (options.TryGetValue("one", out var one)) return RunOne(Find(one), options);
 
-        var names = options.TryGetValue("configs", out var list) ? list.Split(',') : Configs.Select(c => c.Name).ToArray();
+        var names = options.TryGetValue("only", out var list) ? list.Split(',') : Configs.Select(c => c.Name).ToArray();
         var results = new List<Result>();
         foreach (var name in names)
         {
@@ -85,7 +85,7 @@ internal static class NerBench
                 table.Note(FormattableString.Invariant($"{data.Key}: LoRA − full = {(lora.MicroF1 - full.MicroF1) * 100:+0.0;-0.0} F1 points."));
         table.Note($"Entity-level F1 as conlleval/seqeval; batch {BatchSize}; AdamW, linear warmup 10% then decay; WNUT-17 keeps the best dev epoch (patience 3), SEC runs fixed epochs; "
             + "SEC labels are IO, converted to IOB2 by the estimator and for evaluation. Each configuration runs in its own process (peak RSS is per configuration).");
-        bool partial = options.ContainsKey("limit") || options.ContainsKey("epochs") || options.ContainsKey("configs");
+        bool partial = options.ContainsKey("limit") || options.ContainsKey("epochs") || options.ContainsKey("only");
         if (partial)
         {
             table.Print();
@@ -145,7 +145,7 @@ internal static class NerBench
         for (int i = 0; i < args.Length; i++)
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-                throw new ArgumentException($"Expected '--name value' pairs, got '{string.Join(' ', args)}'. Options: --limit N, --epochs N, --configs a,b, --threads N.");
+                throw new ArgumentException($"Expected '--name value' pairs, got '{string.Join(' ', args)}'. Options: --limit N, --epochs N, --threads N, --only a,b.");
             result[args[i][2..]] = args[++i];
         }
         return result;

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Lora.Methods;
 /// How a pretrained encoder is fine-tuned: which parameters train and which modules are added. Every method works with
 /// every task estimator and saves/reloads through the same .zip path. LoRA is the default.
 /// </summary>
-/// <example><code>options.Method = FineTuningMethod.Lora(new LoraOptions { Rank = 16 });   // or Full, HeadOnly, LastLayers(2), ...</code></example>
+/// <example><code>options.Method = FineTuningMethod.Lora(new LoraOptions { Rank = 16 });   // or Full, HeadOnly, LastLayers(2), Adapters(), PrefixTuning()</code></example>
 public abstract class FineTuningMethod
 {
     private protected FineTuningMethod() { }
@@ -24,6 +24,35 @@ public abstract class FineTuningMethod
 
     /// <summary>The top <paramref name="count"/> transformer layers and the head train; everything below is frozen.</summary>
     public static FineTuningMethod LastLayers(int count) => new FreezingMethod(FreezingMethod.Kind.LastLayers, count);
+
+    /// <summary>
+    /// Houlsby bottleneck adapters: in every layer, after the attention output projection and after the feed-forward output
+    /// projection, z + up(act(down(z))) ahead of the block's residual and LayerNorm. up starts at zero, so training starts
+    /// exactly at the base model. The adapters and the head train, and the encoder's LayerNorms when
+    /// <paramref name="trainLayerNorms"/> (Houlsby et al. 2019 train them; the adapters library's "houlsby" config does not).
+    /// Adapters cannot be merged into the weights: they add two small matmuls per block at inference.
+    /// Trainable: layers · 2 · (2·m·H + m + H), plus 4·H per layer and 2·H for the embeddings' LayerNorm when they train.
+    /// </summary>
+    /// <param name="bottleneckSize">Bottleneck width m. Default 64 (Houlsby et al.'s adapter-bert).</param>
+    /// <param name="activation">Nonlinearity between the projections. Default GELU.</param>
+    /// <param name="trainLayerNorms">Also train every LayerNorm of the encoder. Default true, as in the paper.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bottleneckSize"/> is below 1.</exception>
+    public static FineTuningMethod Adapters(int bottleneckSize = 64, AdapterActivation activation = AdapterActivation.Gelu, bool trainLayerNorms = true)
+        => new AdapterMethod(bottleneckSize, activation, trainLayerNorms);
+
+    /// <summary>
+    /// Prefix tuning (Li &amp; Liang 2021): <paramref name="length"/> trainable key/value positions in front of every layer's
+    /// attention; the encoder is frozen, the prefix and the head train. Reparameterised (PEFT's <c>prefix_projection</c>),
+    /// the prefixes come from an embedding [length, H] through Linear(H, hidden) → tanh → Linear(hidden, layers·2·H),
+    /// computed once for inference. Unlike LoRA and adapters, a fresh prefix already changes the model's output.
+    /// Trainable: length·H + H·hidden + hidden + (hidden + 1)·layers·2·H reparameterised, else length·layers·2·H.
+    /// </summary>
+    /// <param name="length">Virtual positions per layer. Default 20.</param>
+    /// <param name="reparameterize">Produce the prefix through the MLP while training. Default true.</param>
+    /// <param name="hiddenSize">Hidden width of the MLP. Default 512.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> or <paramref name="hiddenSize"/> is below 1.</exception>
+    public static FineTuningMethod PrefixTuning(int length = 20, bool reparameterize = true, int hiddenSize = 512)
+        => new PrefixTuningMethod(length, reparameterize, hiddenSize);
 
     /// <summary>Short name for logs and tables ("LoRA r=8", "Full", "LastLayers(2)", ...).</summary>
     public abstract string Name { get; }
@@ -47,14 +76,22 @@ public abstract class FineTuningMethod
     internal static FineTuningMethod FromJson(JsonObject json, string source)
     {
         string kind = json["kind"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: fine-tuning method has no 'kind'.");
-        return kind switch
+        try
         {
-            LoraMethod.KindName => LoraMethod.FromJson(json),
-            _ when FreezingMethod.TryFromJson(kind, json) is { } m => m,
-            _ when AdapterMethod.TryFromJson(kind, json) is { } a => a,
-            _ when PrefixTuningMethod.TryFromJson(kind, json) is { } p => p,
-            _ => throw new InvalidDataException($"{source}: unknown fine-tuning method '{kind}'."),
-        };
+            return kind switch
+            {
+                LoraMethod.KindName => LoraMethod.FromJson(json),
+                _ when FreezingMethod.TryFromJson(kind, json) is { } m => m,
+                _ when AdapterMethod.TryFromJson(kind, json) is { } a => a,
+                _ when PrefixTuningMethod.TryFromJson(kind, json) is { } p => p,
+                _ => throw new InvalidDataException($"unknown fine-tuning method '{kind}'."),
+            };
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            // Settings of the wrong type, out of range or missing: name the file they came from.
+            throw new InvalidDataException($"{source}: fine-tuning method '{kind}': {e.Message}", e);
+        }
     }
 
     /// <inheritdoc/>

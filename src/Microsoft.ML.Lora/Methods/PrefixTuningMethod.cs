@@ -1,9 +1,77 @@
 using System.Text.Json.Nodes;
+using Microsoft.ML.Lora.Lora;
+using Microsoft.ML.Lora.Models;
 
 namespace Microsoft.ML.Lora.Methods;
 
-/// <summary>Placeholder until prefix tuning lands (issue 7).</summary>
-internal static class PrefixTuningMethod
+/// <summary>
+/// Prefix tuning (Li &amp; Liang 2021; PEFT's <c>PREFIX_TUNING</c>): trainable keys and values of <see cref="Length"/> virtual
+/// positions in front of every layer's attention, which every real token may attend to (the attention mask is extended by
+/// ones). The encoder stays frozen; the prefix (and its reparameterisation MLP, if any) and the head train. The prefix is a
+/// child of the task model named <see cref="ModuleName"/>, so it is saved and loaded with the weights.
+/// </summary>
+/// <remarks>
+/// Unlike Hugging Face's BERT given <c>past_key_values</c>, the real tokens keep their positions 0, 1, ...: the prefix is
+/// keys and values only, not tokens, so it neither shifts the pretrained position embeddings nor shortens the usable input.
+/// </remarks>
+internal sealed class PrefixTuningMethod : FineTuningMethod
 {
-    public static FineTuningMethod? TryFromJson(string kind, JsonObject json) => null;
+    public const string KindName = "prefix";
+    public const string ModuleName = "prefix_encoder";
+
+    public PrefixTuningMethod(int length, bool reparameterize, int hiddenSize)
+    {
+        if (length < 1) throw new ArgumentOutOfRangeException(nameof(length), length, "The prefix needs at least one position.");
+        if (reparameterize && hiddenSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, "The reparameterisation MLP needs at least one hidden unit.");
+        Length = length;
+        Reparameterize = reparameterize;
+        HiddenSize = hiddenSize;
+    }
+
+    public int Length { get; }
+    public bool Reparameterize { get; }
+    public int HiddenSize { get; }
+
+    public override string Name => Reparameterize
+        ? FormattableString.Invariant($"Prefix(length={Length}, MLP {HiddenSize})")
+        : FormattableString.Invariant($"Prefix(length={Length})");
+
+    // Prefix tuning needs far larger steps than weight-space methods (P-tuning v2 used 5e-3 to 1e-2 on BERT/RoBERTa, PEFT's
+    // examples 1e-2); the lower end keeps the jointly trained head, which shares this rate, stable.
+    public override double DefaultLearningRate => 5e-3;
+
+    internal override void Apply(TaskModel model)
+    {
+        if (model.Encoder.Prefix is not null)
+            throw new InvalidOperationException("The encoder already has an attention prefix: prefix tuning can be applied once.");
+        var device = model.parameters().First().device;
+        var prefix = new PrefixEncoder(model.Encoder.Config, Length, Reparameterize, HiddenSize, device);
+        prefix.train(model.training);
+        model.AddMethodModule(ModuleName, prefix);
+        model.Encoder.Prefix = prefix;
+        LoraInjector.Freeze(model, model.HeadModules.Append(ModuleName).ToList(), trainLora: false);
+    }
+
+    internal override void PrepareForInference(TaskModel model) => Prefix(model).CacheForInference();
+
+    internal override void PrepareForTraining(TaskModel model) => Prefix(model).ClearCache();
+
+    private static PrefixEncoder Prefix(TaskModel model) => model.Encoder.Prefix as PrefixEncoder
+        ?? throw new InvalidOperationException("The model has no prefix encoder: apply prefix tuning first.");
+
+    internal override JsonObject ToJson() => new()
+    {
+        ["kind"] = KindName,
+        ["length"] = Length,
+        ["reparameterize"] = Reparameterize,
+        ["hidden_size"] = HiddenSize,
+    };
+
+    public static FineTuningMethod? TryFromJson(string kind, JsonObject json)
+    {
+        if (kind != KindName) return null;
+        int length = json["length"]?.GetValue<int>() ?? throw new InvalidDataException("prefix method: 'length' is missing.");
+        return new PrefixTuningMethod(length, json["reparameterize"]?.GetValue<bool>() ?? true, json["hidden_size"]?.GetValue<int>() ?? 512);
+    }
 }

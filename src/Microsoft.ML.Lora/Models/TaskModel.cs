@@ -33,6 +33,19 @@ public abstract class TaskModel : NamedModule
     /// <summary>Children are registered by hand: the encoder's name depends on the architecture.</summary>
     protected override void RegisterComponents() { }
 
+    /// <summary>
+    /// Registers a module a fine-tuning method adds beside the encoder and the head (prefix tuning's <c>prefix_encoder</c>),
+    /// so its parameters are in <c>state_dict()</c> (saved and loaded) and <c>named_parameters()</c> (optimised). It is not a
+    /// head module: the method decides whether it trains.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A child of that name exists already (the method was applied twice).</exception>
+    internal void AddMethodModule(string name, nn.Module module)
+    {
+        if (named_children().Any(c => c.name == name))
+            throw new InvalidOperationException($"{GetType().Name} already has a module '{name}': a fine-tuning method can be applied once.");
+        register_module(name, module);
+    }
+
     private protected T AddHead<T>(string name, T module) where T : nn.Module
     {
         WeightInit.BertInit(module);

@@ -23,7 +23,7 @@ public abstract class LoraFineTuningOptions
     /// <summary>Examples per optimizer step. Default 32.</summary>
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>Peak learning rate of AdamW; null = the method's default (LoRA 5e-4, full 5e-5, head-only 1e-3, ...).</summary>
+    /// <summary>Peak learning rate of AdamW; null = the method's default (LoRA 5e-4, full 5e-5, last layers 1e-4, head-only 1e-3, adapters 5e-4, prefix 5e-3).</summary>
     public double? LearningRate { get; set; }
 
     /// <summary>AdamW weight decay (not applied to biases and LayerNorm). Default 0.01.</summary>

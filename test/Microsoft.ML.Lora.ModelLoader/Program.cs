@@ -1,7 +1,8 @@
 // usage: Microsoft.ML.Lora.ModelLoader <model.zip> <rows.tsv> <output column>[,<output column>...]
 // rows.tsv: a header line of input column names (text columns), then one tab-separated row per line.
 // Loads the zip with a plain MLContext.Model.Load (no registration call; Microsoft.ML.Lora is not loaded before it),
-// scores the rows with Transform and then with a PredictionEngine-free row-by-row pass, and prints key=value lines.
+// scores the rows with Transform and prints name=value lines (rows separated by ';', vector items by ' '). A key column
+// (or key vector) with key values is also printed through MapKeyToValue as name.KeyValues=..., the way users read tags back.
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -37,6 +38,24 @@ foreach (var name in args[2].Split(','))
     };
     while (cursor.MoveNext()) values.Add(read());
     Console.WriteLine($"{name}={string.Join(";", values)}");
+
+    bool isKey = column.Type is KeyDataViewType or VectorDataViewType { ItemType: KeyDataViewType };
+    if (isKey && column.Annotations.Schema.GetColumnOrNull("KeyValues") is not null)
+    {
+        string valuesName = name + ".KeyValues";
+        var mapped = ml.Transforms.Conversion.MapKeyToValue(valuesName, name).Fit(scored).Transform(scored);
+        var valuesColumn = mapped.Schema[valuesName];
+        var mappedValues = new List<string>();
+        using var mappedCursor = mapped.GetRowCursor(new[] { valuesColumn });
+        Func<string> readMapped = valuesColumn.Type switch
+        {
+            VectorDataViewType { ItemType: TextDataViewType } => Reader<VBuffer<ReadOnlyMemory<char>>>(mappedCursor, valuesColumn, v => string.Join(" ", v.DenseValues())),
+            TextDataViewType => Reader<ReadOnlyMemory<char>>(mappedCursor, valuesColumn, v => v.ToString()),
+            _ => () => $"(key values of type {valuesColumn.Type})",
+        };
+        while (mappedCursor.MoveNext()) mappedValues.Add(readMapped());
+        Console.WriteLine($"{valuesName}={string.Join(";", mappedValues)}");
+    }
 }
 return 0;
 

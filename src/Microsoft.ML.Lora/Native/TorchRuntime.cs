@@ -27,7 +27,7 @@ public static class TorchRuntime
     /// </summary>
     public static void ReleaseFreedMemory()
     {
-        if (!OperatingSystem.IsLinux() || trimUnavailable || Environment.GetEnvironmentVariable("LORA_EXPERIMENT_NO_TRIM") == "1") return;
+        if (!OperatingSystem.IsLinux() || trimUnavailable || DisabledByEnvironment) return;
         try { _ = malloc_trim(0); }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { trimUnavailable = true; }
     }
@@ -57,6 +57,9 @@ public static class TorchRuntime
     }
 
     private static bool trimUnavailable;
+
+    // Diagnostic switch to reproduce the growth this prevents (bench/RESULTS.md): LORA_DISABLE_MALLOC_TRIM=1.
+    private static readonly bool DisabledByEnvironment = Environment.GetEnvironmentVariable("LORA_DISABLE_MALLOC_TRIM") == "1";
 
     [DllImport("libc", EntryPoint = "malloc_trim")]
     private static extern int malloc_trim(nuint pad);

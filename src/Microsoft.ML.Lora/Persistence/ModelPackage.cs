@@ -4,8 +4,10 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Native;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Tokenization;
+using Microsoft.ML.Runtime;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -58,6 +60,18 @@ internal static class ModelPackage
         ctx.SaveBinaryStream(ModelEntry, w => w.Write(json.ToJsonString()));
         ctx.SaveBinaryStream(VocabEntry, w => { w.Write(vocab.Length); w.Write(vocab); });
         ctx.SaveBinaryStream(WeightsEntry, w => { w.Write(weights.LongLength); w.Write(weights); });
+    }
+
+    /// <summary>
+    /// What a transformer's <c>LoadableClass</c> factory does: checks the version header, sets up threads, picks the device
+    /// (CUDA when available) and rebuilds the model.
+    /// </summary>
+    public static (FineTunedModel Model, JsonObject TaskSettings) Load(IHostEnvironment env, ModelLoadContext ctx, VersionInfo version,
+        string expectedTask, Func<EncoderModel, int, bool, TaskModel> createHead)
+    {
+        ctx.CheckAtModel(version);
+        TorchRuntime.ConfigureThreads(null);
+        return Load(ctx, expectedTask, createHead, LoadDevice.For(env));
     }
 
     /// <summary>Rebuilds the model; <paramref name="createHead"/> makes the task's head from the encoder and whether the pooler is part of it.</summary>

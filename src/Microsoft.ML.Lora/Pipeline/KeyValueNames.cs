@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Lora.Pipeline;
@@ -88,4 +89,17 @@ internal sealed class KeyValueNames
         builder.Add(AnnotationUtils.Kinds.SlotNames, new VectorDataViewType(TextDataViewType.Instance, names.Length),
             (ref VBuffer<ReadOnlyMemory<char>> dst) => dst = new VBuffer<ReadOnlyMemory<char>>(names.Length, (ReadOnlyMemory<char>[])names.Clone()));
     }
+
+    /// <summary>Stores the values in a model's task settings as <c>{prefix}_type</c> and <c>{prefix}_values</c>.</summary>
+    public void WriteTo(JsonObject settings, string prefix)
+    {
+        settings[prefix + "_type"] = ItemTypeName;
+        settings[prefix + "_values"] = new JsonArray(Values.Select(v => (JsonNode?)v).ToArray());
+    }
+
+    /// <summary>Reads what <see cref="WriteTo"/> stored; null when the settings have none.</summary>
+    public static KeyValueNames? ReadFrom(JsonObject settings, string prefix)
+        => settings[prefix + "_type"]?.GetValue<string>() is { } type
+            ? new KeyValueNames(type, settings[prefix + "_values"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray())
+            : null;
 }

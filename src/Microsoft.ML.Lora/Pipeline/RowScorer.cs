@@ -2,12 +2,25 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Lora.Pipeline;
 
+/// <summary>A scorer seen without its row types: what <see cref="LoraFineTunedTransformer"/> needs to serve ML.NET.</summary>
+internal interface IRowScorer
+{
+    /// <summary>The schema of the scored data.</summary>
+    DataViewSchema OutputSchema(DataViewSchema input);
+
+    /// <summary><paramref name="input"/> plus the scored columns, scored <paramref name="lookAheadRows"/> rows at a time.</summary>
+    IDataView ScoreInBatches(IDataView input, int lookAheadRows);
+
+    /// <summary>Row-at-a-time scoring for PredictionEngine.</summary>
+    IRowToRowMapper RowMapper(DataViewSchema input);
+}
+
 /// <summary>
 /// What a task transformer tells the shared scoring plumbing: which input columns it reads, how to read one row, how to
 /// score many rows at once, and the output columns it adds. The plumbing turns this into an IDataView that scores in
 /// batches and into an IRowToRowMapper for PredictionEngine.
 /// </summary>
-internal abstract class RowScorer<TInput, TOutput>
+internal abstract class RowScorer<TInput, TOutput> : IRowScorer
 {
     /// <summary>Input columns the scorer reads.</summary>
     public abstract IReadOnlyList<string> InputColumns { get; }
@@ -29,6 +42,10 @@ internal abstract class RowScorer<TInput, TOutput>
         foreach (var o in Outputs) b.AddColumn(o.Name, o.Type, o.Annotations);
         return b.ToSchema();
     }
+
+    public IDataView ScoreInBatches(IDataView input, int lookAheadRows) => new BatchScoringDataView<TInput, TOutput>(input, this, lookAheadRows);
+
+    public IRowToRowMapper RowMapper(DataViewSchema input) => new BatchScoringRowMapper<TInput, TOutput>(input, this);
 }
 
 /// <summary>One output column: name, type, annotations and how to read its value from a row's scoring result.</summary>

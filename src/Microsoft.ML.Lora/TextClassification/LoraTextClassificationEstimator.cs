@@ -63,7 +63,7 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
         float temperature = 1;
         if (options.CalibrateScores && validation is { Count: > 0 })
         {
-            var logits = TextClassificationScoring.Logits(fine, validation.Select(e => (e.Ids, e.TypeIds)).ToList(), options.ScoringBatchSize);
+            var logits = TextClassificationScoring.Logits(fine, validation.Select(e => e.Ids).ToList(), validation.Select(e => e.TypeIds).ToList(), options.ScoringBatchSize);
             temperature = TemperatureScaling.Fit(logits, validation.Select(e => e.Label).ToList());
             ch.Info($"Temperature scaling on {validation.Count} validation rows: T = {temperature:F3}.");
         }

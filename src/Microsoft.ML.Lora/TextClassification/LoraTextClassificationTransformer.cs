@@ -20,33 +20,24 @@ using TorchSharp;
 namespace Microsoft.ML.Lora.TextClassification;
 
 /// <summary>
-/// A fine-tuned text classifier. <c>Transform</c> scores in batches (sorted by length inside a look-ahead window, results
-/// in input order) with the adapter merged into the weights; <c>PredictionEngine</c> works too (one engine per thread:
-/// engines are not thread-safe, but any number of them may share this transformer concurrently). Saves into and loads from
-/// an ML.NET .zip with a plain <c>mlContext.Model.Load</c>.
+/// A fine-tuned text classifier: adds <c>Score</c> (class probabilities) and <c>PredictedLabel</c> (the label's key type).
+/// Scoring, PredictionEngine use, PEFT export and .zip persistence are those of every <see cref="LoraFineTunedTransformer"/>.
 /// </summary>
-public sealed class LoraTextClassificationTransformer : ITransformer, ICanSaveModel
+public sealed class LoraTextClassificationTransformer : LoraFineTunedTransformer
 {
     internal const string LoaderSignature = "LoraTextClassXf";
-    private const int LookAheadBatches = 8;
 
-    private readonly IHost host;
-    private readonly FineTunedModel model;
     private readonly TextClassificationColumns columns;
     private readonly KeyValueNames? labels;
-    private readonly int scoringBatchSize;
 
     internal LoraTextClassificationTransformer(IHostEnvironment env, FineTunedModel model, TextClassificationColumns columns, int classes,
         KeyValueNames? labels, float temperature, int scoringBatchSize, TrainingHistory? history)
+        : base(env, nameof(LoraTextClassificationTransformer), model, scoringBatchSize, history)
     {
-        host = env.Register(nameof(LoraTextClassificationTransformer));
-        this.model = model;
         this.columns = columns;
         this.labels = labels;
-        this.scoringBatchSize = scoringBatchSize;
         ClassCount = classes;
         Temperature = temperature;
-        TrainingHistory = history;
     }
 
     /// <summary>Number of classes.</summary>
@@ -58,45 +49,10 @@ public sealed class LoraTextClassificationTransformer : ITransformer, ICanSaveMo
     /// <summary>Temperature applied to the logits before softmax (1 = uncalibrated).</summary>
     public float Temperature { get; }
 
-    /// <summary>Per-epoch losses and metrics, step losses and the kept epoch; null for a model loaded from a file.</summary>
-    public TrainingHistory? TrainingHistory { get; }
-
-    /// <summary>The fine-tuning method used.</summary>
-    public FineTuningMethod Method => model.Method;
-
-    /// <summary>Trainable versus total parameters of the fine-tuned model.</summary>
-    public TrainableParameterReport Parameters => model.Parameters;
-
-    /// <summary>The base model (Hugging Face id or folder).</summary>
-    public string BaseModelName => model.BaseModelName;
-
-    /// <inheritdoc/>
-    public bool IsRowToRowMapper => true;
-
-    /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Scorer(inputSchema).OutputSchema(inputSchema);
-
-    /// <inheritdoc/>
-    public IDataView Transform(IDataView input)
-        => new BatchScoringDataView<(string, string?), float[]>(input, Scorer(input.Schema), scoringBatchSize * LookAheadBatches);
-
-    /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-        => new BatchScoringRowMapper<(string, string?), float[]>(inputSchema, Scorer(inputSchema));
+    private protected override IRowScorer CreateScorer(DataViewSchema input) => Scorer(input);
 
     private TextClassificationScorer Scorer(DataViewSchema input)
-        => new(input, model, columns, ClassCount, labels, Temperature, scoringBatchSize, host);
-
-    /// <summary>
-    /// Writes the LoRA adapter and the trained head in PEFT's format (<c>adapter_config.json</c>,
-    /// <c>adapter_model.safetensors</c>), loadable in Python with <c>PeftModel.from_pretrained</c> on the same base.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The model was not fine-tuned with LoRA.</exception>
-    public void SaveAdapter(string folder)
-    {
-        if (model.Method is not LoraMethod lora) throw new InvalidOperationException($"Only LoRA models have a PEFT adapter; this one was fine-tuned with {model.Method.Name}.");
-        PeftAdapter.Save(model.Model, lora.Options, folder, model.BaseModelName);
-    }
+        => new(input, Model, columns, ClassCount, labels, Temperature, ScoringBatchSize, Host);
 
     /// <summary>
     /// Builds a transformer from a PEFT LoRA adapter folder (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>, e.g.
@@ -144,14 +100,14 @@ public sealed class LoraTextClassificationTransformer : ITransformer, ICanSaveMo
     {
         var (logits, labelsOf) = LabelledLogits(data);
         float t = TemperatureScaling.Fit(logits, labelsOf);
-        return new LoraTextClassificationTransformer(host, model, columns, ClassCount, labels, t, scoringBatchSize, TrainingHistory);
+        return new LoraTextClassificationTransformer(Host, Model, columns, ClassCount, labels, t, ScoringBatchSize, TrainingHistory);
     }
 
     /// <summary>Calibration of this transformer's <c>Score</c> on labelled <paramref name="data"/>: ECE (15 bins), reliability table, NLL, accuracy.</summary>
     public CalibrationReport EvaluateCalibration(IDataView data, int bins = 15)
     {
         var (logits, labelsOf) = LabelledLogits(data);
-        var probabilities = logits.Select(l => TextClassificationScoring.Probabilities(l, Temperature)).ToList();
+        var probabilities = logits.Select(l => Softmax.Probabilities(l, Temperature)).ToList();
         return CalibrationMetrics.Compute(probabilities, labelsOf, bins);
     }
 
@@ -165,7 +121,8 @@ public sealed class LoraTextClassificationTransformer : ITransformer, ICanSaveMo
         using var cursor = data.GetRowCursor(needed);
         var read = scorer.CreateReader(cursor);
         var getLabel = cursor.GetGetter<uint>(labelColumn);
-        var rows = new List<(int[], int[])>();
+        var ids = new List<int[]>();
+        var types = new List<int[]>();
         var labelsOf = new List<int>();
         uint key = 0;
         while (cursor.MoveNext())
@@ -173,12 +130,13 @@ public sealed class LoraTextClassificationTransformer : ITransformer, ICanSaveMo
             getLabel(ref key);
             if (key == 0) throw new InvalidDataException($"Row {cursor.Position}: label column '{columns.Label}' has a missing key.");
             var (text, pair) = read();
-            var enc = model.Tokenizer.Encode(text, pair, model.MaxSequenceLength);
-            rows.Add((enc.InputIds.ToArray(), enc.TokenTypeIds.ToArray()));
+            var enc = Model.Tokenizer.Encode(text, pair, Model.MaxSequenceLength);
+            ids.Add(enc.InputIds.ToArray());
+            types.Add(enc.TokenTypeIds.ToArray());
             labelsOf.Add((int)key - 1);
         }
-        if (rows.Count == 0) throw new InvalidOperationException("The data has no rows.");
-        return (TextClassificationScoring.Logits(model, rows, scoringBatchSize), labelsOf);
+        if (ids.Count == 0) throw new InvalidOperationException("The data has no rows.");
+        return (TextClassificationScoring.Logits(Model, ids, types, ScoringBatchSize), labelsOf);
     }
 
     // ---- ML.NET persistence ----
@@ -187,34 +145,30 @@ public sealed class LoraTextClassificationTransformer : ITransformer, ICanSaveMo
         modelSignature: "LORATXCL", verWrittenCur: 0x00010001, verReadableCur: 0x00010001, verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(LoraTextClassificationTransformer).Assembly.FullName, loaderSignature: LoaderSignature);
 
-    void ICanSaveModel.Save(ModelSaveContext ctx)
+    private protected override string TaskName => TaskNames.TextClassification;
+
+    private protected override VersionInfo VersionInfo => GetVersionInfo();
+
+    private protected override JsonObject TaskSettings()
     {
-        ctx.CheckAtModel();
-        ctx.SetVersionInfo(GetVersionInfo());
         var settings = new JsonObject
         {
             ["sentence1"] = columns.Sentence1, ["sentence2"] = columns.Sentence2, ["score"] = columns.Score,
             ["predicted_label"] = columns.PredictedLabel, ["label"] = columns.Label, ["classes"] = ClassCount,
-            ["temperature"] = Temperature, ["scoring_batch_size"] = scoringBatchSize,
-            ["label_type"] = labels?.ItemTypeName, ["label_values"] = labels is null ? null : new JsonArray(labels.Values.Select(v => (JsonNode?)v).ToArray()),
+            ["temperature"] = Temperature, ["scoring_batch_size"] = ScoringBatchSize,
         };
-        ModelPackage.Save(ctx, model, TaskNames.TextClassification, settings);
+        labels?.WriteTo(settings, "label");
+        return settings;
     }
 
     // Found by ML.NET's ComponentCatalog through the LoadableClass attribute: no registration call is needed.
     private static LoraTextClassificationTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
-        ctx.CheckAtModel(GetVersionInfo());
-        TorchRuntime.ConfigureThreads(null);
-        var device = LoadDevice.For(env);
-        var (fine, s) = ModelPackage.Load(ctx, TaskNames.TextClassification,
-            (enc, n, poolerIsHead) => new SequenceClassificationModel(enc, n, poolerIsHead), device);
+        var (fine, s) = ModelPackage.Load(env, ctx, GetVersionInfo(), TaskNames.TextClassification,
+            (enc, n, poolerIsHead) => new SequenceClassificationModel(enc, n, poolerIsHead));
         var columns = new TextClassificationColumns(s["sentence1"]!.GetValue<string>(), s["sentence2"]?.GetValue<string>(),
             s["score"]!.GetValue<string>(), s["predicted_label"]!.GetValue<string>(), s["label"]!.GetValue<string>());
-        var labels = s["label_type"]?.GetValue<string>() is { } type
-            ? new KeyValueNames(type, s["label_values"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray())
-            : null;
-        return new LoraTextClassificationTransformer(env, fine, columns, s["classes"]!.GetValue<int>(), labels,
+        return new LoraTextClassificationTransformer(env, fine, columns, s["classes"]!.GetValue<int>(), KeyValueNames.ReadFrom(s, "label"),
             s["temperature"]!.GetValue<float>(), s["scoring_batch_size"]!.GetValue<int>(), null);
     }
 }

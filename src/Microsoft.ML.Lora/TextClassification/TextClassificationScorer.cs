@@ -39,7 +39,7 @@ internal sealed class TextClassificationScorer : RowScorer<(string Text, string?
                     dst = editor.Commit();
                 }),
             OutputColumn<float[]>.Create<uint>(columns.PredictedLabel, new KeyDataViewType(typeof(uint), classes), keyAnn.ToAnnotations(),
-                (in float[] p, ref uint dst) => dst = (uint)ArgMax(p) + 1),
+                (in float[] p, ref uint dst) => dst = (uint)Softmax.ArgMax(p) + 1),
         };
     }
 
@@ -63,26 +63,21 @@ internal sealed class TextClassificationScorer : RowScorer<(string Text, string?
     public override float[][] Score(IReadOnlyList<(string Text, string? Pair)> inputs)
     {
         int truncated = 0;
-        var rows = new List<(int[], int[])>(inputs.Count);
+        var ids = new List<int[]>(inputs.Count);
+        var types = new List<int[]>(inputs.Count);
         foreach (var (text, pair) in inputs)
         {
             var enc = model.Tokenizer.Encode(text, pair, model.MaxSequenceLength);
             if (enc.Truncated) truncated++;
-            rows.Add((enc.InputIds.ToArray(), enc.TokenTypeIds.ToArray()));
+            ids.Add(enc.InputIds.ToArray());
+            types.Add(enc.TokenTypeIds.ToArray());
         }
         if (truncated > 0)
         {
             using var ch = host.Start("Score");
             ch.Warning($"{truncated} of {inputs.Count} scored row(s) exceed {model.MaxSequenceLength} tokens and were truncated.");
         }
-        return TextClassificationScoring.Logits(model, rows, batchSize)
-            .Select(l => TextClassificationScoring.Probabilities(l, temperature)).ToArray();
-    }
-
-    private static int ArgMax(float[] p)
-    {
-        int best = 0;
-        for (int i = 1; i < p.Length; i++) if (p[i] > p[best]) best = i;
-        return best;
+        return TextClassificationScoring.Logits(model, ids, types, batchSize)
+            .Select(l => Softmax.Probabilities(l, temperature)).ToArray();
     }
 }

@@ -14,10 +14,8 @@ internal sealed class TextClassificationTrainingTask(int padId, bool useTokenTyp
     public TaskBatch Collate(IReadOnlyList<ClassificationExample> examples, Device device)
     {
         var p = PaddedBatch.Create(examples.Select(e => e.Ids).ToList(), useTokenTypes ? examples.Select(e => e.TypeIds).ToList() : null, padId);
-        var shape = new long[] { p.Rows, p.Length };
-        return new TaskBatch(tensor(p.InputIds, shape, device: device), tensor(p.AttentionMask, shape, device: device),
-            p.TokenTypeIds is null ? null : tensor(p.TokenTypeIds, shape, device: device),
-            tensor(examples.Select(e => (long)e.Label).ToArray(), device: device));
+        var (ids, mask, types) = p.ToTensors(device);
+        return new TaskBatch(ids, mask, types, tensor(examples.Select(e => (long)e.Label).ToArray(), device: device));
     }
 
     public Tensor Loss(Tensor logits, TaskBatch batch) => nn.functional.cross_entropy(logits, batch.Labels);

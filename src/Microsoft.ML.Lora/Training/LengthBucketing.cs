@@ -10,7 +10,8 @@ internal static class LengthBucketing
 
     public static List<int[]> TrainingBatches(IReadOnlyList<int> lengths, int batchSize, int seed, int epoch)
     {
-        var rng = new Random(HashCode.Combine(seed, epoch, 0x5eed));
+        // Not HashCode.Combine: it is randomised per process, and a run resumed in another process must see the same batches.
+        var rng = new Random(unchecked(seed * 1_000_003 + epoch * 7_919 + 0x5eed));
         var order = Enumerable.Range(0, lengths.Count).ToArray();
         rng.Shuffle(order);
         var batches = new List<int[]>();

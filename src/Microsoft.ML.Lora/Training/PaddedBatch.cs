@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Microsoft.ML.Lora.Training;
 
 /// <summary>Token id rows padded to the longest row: the layout the encoder takes ([rows, length], row-major).</summary>
@@ -39,5 +41,23 @@ internal sealed class PaddedBatch
             if (tt is not null) for (int j = 0; j < row.Length; j++) tt[o + j] = types![i][j];
         }
         return new PaddedBatch(flat, mask, tt, rows, length);
+    }
+
+    /// <summary>Per-token values of the rows (labels, say) padded with <paramref name="padValue"/> to <see cref="Length"/>.</summary>
+    public long[] PadValues(IReadOnlyList<int[]> values, long padValue)
+    {
+        var result = new long[Rows * Length];
+        Array.Fill(result, padValue);
+        for (int r = 0; r < Rows; r++)
+            for (int j = 0; j < values[r].Length; j++) result[r * Length + j] = values[r][j];
+        return result;
+    }
+
+    /// <summary>The ids, mask and token types as [rows, length] tensors on <paramref name="device"/>.</summary>
+    public (Tensor InputIds, Tensor AttentionMask, Tensor? TokenTypeIds) ToTensors(Device device)
+    {
+        var shape = new long[] { Rows, Length };
+        return (tensor(InputIds, shape, device: device), tensor(AttentionMask, shape, device: device),
+            TokenTypeIds is null ? null : tensor(TokenTypeIds, shape, device: device));
     }
 }

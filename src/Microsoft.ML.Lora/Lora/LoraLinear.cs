@@ -1,3 +1,4 @@
+using Microsoft.ML.Lora.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     private readonly Parameter weight;
     private readonly Parameter? bias;
     private readonly Linear lora_A, lora_B;
-    private readonly Dropout lora_dropout;
+    private readonly FastDropout lora_dropout;
 
     /// <summary>Wraps <paramref name="linear"/> (its parameters are taken over and frozen).</summary>
     public LoraLinear(Linear linear, int rank, double scaling, double dropout, LoraInit init) : base(nameof(LoraLinear))
@@ -30,7 +31,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         Scaling = scaling;
         lora_A = nn.Linear(inFeatures, rank, hasBias: false, device: weight.device);
         lora_B = nn.Linear(rank, outFeatures, hasBias: false, device: weight.device);
-        lora_dropout = nn.Dropout(dropout);
+        lora_dropout = new FastDropout(dropout);
         using (no_grad())
         {
             if (init == LoraInit.Gaussian) lora_A.weight!.normal_(0, 1.0 / rank);

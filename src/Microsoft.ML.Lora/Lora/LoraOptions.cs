@@ -22,8 +22,8 @@ public sealed class LoraOptions
     /// <summary>LoRA alpha: the update is scaled by alpha / r (or alpha / √r with <see cref="UseRsLora"/>). Default 16.</summary>
     public double Alpha { get; set; } = 16;
 
-    /// <summary>Dropout applied to the input of the LoRA branch during training. Default 0.1.</summary>
-    public double Dropout { get; set; } = 0.1;
+    /// <summary>Dropout applied to the input of the LoRA branch during training. Default 0 (PEFT's).</summary>
+    public double Dropout { get; set; }
 
     /// <summary>
     /// Module names to adapt: a module matches when its name equals an entry or ends with "." + entry (PEFT's list semantics),

@@ -40,7 +40,16 @@ internal static class MultiHeadAttention
             vh = cat(new[] { pv, vh }, 2);
             if (mask is not null) mask = cat(new[] { ones(b, prefix.Length, dtype: ScalarType.Bool, device: mask.device), mask }, 1);
         }
-        var o = nn.functional.scaled_dot_product_attention(qh, kh, vh, mask?.view(b, 1, 1, -1), dropout);
+        var o = dropout > 0 ? WithDropout(qh, kh, vh, mask?.view(b, 1, 1, -1), dropout)
+            : nn.functional.scaled_dot_product_attention(qh, kh, vh, mask?.view(b, 1, 1, -1));
         return layout.Pack(o.transpose(1, 2).reshape(b, t, hidden));
+    }
+
+    // Training with attention dropout: SDPA would fall back to this computation anyway, with libtorch's slow CPU mask.
+    private static Tensor WithDropout(Tensor q, Tensor k, Tensor v, Tensor? keyMask, double p)
+    {
+        var scores = q.matmul(k.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
+        if (keyMask is not null) scores = scores.masked_fill(keyMask.logical_not(), float.NegativeInfinity);
+        return DropoutMasks.Apply(scores.softmax(-1), p).matmul(v);
     }
 }

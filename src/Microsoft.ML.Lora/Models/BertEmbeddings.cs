@@ -10,7 +10,7 @@ internal sealed class BertEmbeddings : NamedModule
     private readonly Embedding word_embeddings, position_embeddings;
     private readonly Embedding? token_type_embeddings;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
     private readonly bool robertaPositions;
     private readonly long padId;
 
@@ -20,7 +20,7 @@ internal sealed class BertEmbeddings : NamedModule
         position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
         if (c.TypeVocabSize > 0) token_type_embeddings = nn.Embedding(c.TypeVocabSize, c.HiddenSize);
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-        dropout = nn.Dropout(c.HiddenDropout);
+        dropout = new FastDropout(c.HiddenDropout);
         robertaPositions = c.Architecture == EncoderArchitecture.Roberta;
         padId = c.PadTokenId;
         RegisterComponents();

@@ -65,13 +65,13 @@ internal sealed class BertSelfOutput : NamedModule
 {
     private nn.Module<Tensor, Tensor> dense;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     public BertSelfOutput(EncoderConfig c) : base("output")
     {
         dense = nn.Linear(c.HiddenSize, c.HiddenSize);
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-        dropout = nn.Dropout(c.HiddenDropout);
+        dropout = new FastDropout(c.HiddenDropout);
         RegisterComponents();
     }
 
@@ -97,13 +97,13 @@ internal sealed class BertOutput : NamedModule
 {
     private nn.Module<Tensor, Tensor> dense;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     public BertOutput(EncoderConfig c) : base("output")
     {
         dense = nn.Linear(c.IntermediateSize, c.HiddenSize);
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-        dropout = nn.Dropout(c.HiddenDropout);
+        dropout = new FastDropout(c.HiddenDropout);
         RegisterComponents();
     }
 

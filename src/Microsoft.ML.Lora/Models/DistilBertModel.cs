@@ -27,14 +27,14 @@ internal sealed class DistilBertEmbeddings : NamedModule
 {
     private readonly Embedding word_embeddings, position_embeddings;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     public DistilBertEmbeddings(EncoderConfig c) : base("embeddings")
     {
         word_embeddings = nn.Embedding(c.VocabSize, c.HiddenSize, padding_idx: c.PadTokenId);
         position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-        dropout = nn.Dropout(c.HiddenDropout);
+        dropout = new FastDropout(c.HiddenDropout);
         RegisterComponents();
     }
 
@@ -111,14 +111,14 @@ internal sealed class DistilBertAttention : NamedModule
 internal sealed class DistilBertFfn : NamedModule
 {
     private nn.Module<Tensor, Tensor> lin1, lin2;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
     private readonly Func<Tensor, Tensor> act;
 
     public DistilBertFfn(EncoderConfig c) : base("ffn")
     {
         lin1 = nn.Linear(c.HiddenSize, c.IntermediateSize);
         lin2 = nn.Linear(c.IntermediateSize, c.HiddenSize);
-        dropout = nn.Dropout(c.HiddenDropout);
+        dropout = new FastDropout(c.HiddenDropout);
         act = Activations.Get(c.HiddenAct);
         RegisterComponents();
     }

@@ -22,7 +22,7 @@ public sealed class SequenceClassificationModel : TaskModel
     {
         if (poolerIsHead && encoder.HasPooler) headModules.Add(encoder.Config.Names.Root + ".pooler");
         var c = encoder.Config;
-        var dropout = nn.Dropout(c.ClassifierDropout ?? c.HiddenDropout);
+        var dropout = new FastDropout(c.ClassifierDropout ?? c.HiddenDropout);
         register_module("dropout", dropout);
         switch (c.Architecture)
         {
@@ -63,13 +63,13 @@ public sealed class SequenceClassificationModel : TaskModel
 internal sealed class RobertaClassificationHead : NamedModule
 {
     private nn.Module<Tensor, Tensor> dense, out_proj;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     public RobertaClassificationHead(EncoderConfig c, int numLabels) : base("classifier")
     {
         dense = nn.Linear(c.HiddenSize, c.HiddenSize);
         out_proj = nn.Linear(c.HiddenSize, numLabels);
-        dropout = nn.Dropout(c.ClassifierDropout ?? c.HiddenDropout);
+        dropout = new FastDropout(c.ClassifierDropout ?? c.HiddenDropout);
         RegisterComponents();
     }
 

@@ -14,7 +14,7 @@ public sealed class TokenClassificationModel : TaskModel
     {
         var c = encoder.Config;
         // DistilBERT's token head uses config.dropout; BERT/RoBERTa use classifier_dropout, else hidden dropout.
-        dropout = nn.Dropout(c.Architecture == EncoderArchitecture.DistilBert ? c.HiddenDropout : c.ClassifierDropout ?? c.HiddenDropout);
+        dropout = new FastDropout(c.Architecture == EncoderArchitecture.DistilBert ? c.HiddenDropout : c.ClassifierDropout ?? c.HiddenDropout);
         register_module("dropout", dropout);
         classifier = AddHead("classifier", nn.Linear(c.HiddenSize, numLabels));
     }

@@ -174,6 +174,7 @@ internal static class TrainingLoop
         using var scope = NewDisposeScope();
         // Dropout masks depend only on (seed, step): a resumed run continues exactly as an uninterrupted one would.
         manual_seed(s.Seed * 1_000_003L + step);
+        DropoutMasks.Reseed(s.Seed * 1_000_003L + step);
         foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
         var examples = indices.Select(i => train[i]).ToList();
         var batch = task.Collate(examples, device);

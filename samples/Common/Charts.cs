@@ -121,6 +121,26 @@ public static class Charts
         Save(plot, path, 700, 650);
     }
 
+    /// <summary>Grouped bars, one group per category (e.g. precision, recall and F1 per entity type), values in [0, 1].</summary>
+    public static void GroupedBars(IReadOnlyList<string> categories, IReadOnlyList<(string Series, IReadOnlyList<double> Values)> series, string path, string title)
+    {
+        var plot = new Plot();
+        Color[] palette = [Colors.SteelBlue, Colors.DarkOrange, Colors.SeaGreen, Colors.SlateGray];
+        int k = series.Count;
+        for (int s = 0; s < k; s++)
+        {
+            var bars = series[s].Values.Select((v, c) => new Bar { Position = c * (k + 1) + s, Value = v, FillColor = palette[s % palette.Length] }).ToArray();
+            plot.Add.Bars(bars);
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s].Series, FillColor = palette[s % palette.Length] });
+        }
+        var ticks = categories.Select((c, i) => new Tick(i * (k + 1) + (k - 1) / 2.0, c)).ToArray();
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
+        plot.Axes.SetLimitsY(0, 1.05);
+        plot.Title(title);
+        plot.ShowLegend(Alignment.UpperRight);
+        Save(plot, path, Math.Max(700, 120 * categories.Count + 200), 500);
+    }
+
     private static void AddCurve(Plot plot, CalibrationReport report, string label, Color color)
     {
         var bins = report.Bins.Where(b => b.Count > 0).ToArray();

@@ -1,0 +1,97 @@
+using Microsoft.ML.Lora.Checkpoints;
+using Microsoft.ML.Lora.Native;
+using Microsoft.ML.Lora.Ner;
+using Samples.Common;
+
+namespace Ner;
+
+/// <summary>What a run of the sample does, from the command line; the defaults train on the bundled SEC-filings set.</summary>
+public sealed record NerSettings
+{
+    /// <summary>The options that take a value.</summary>
+    public static readonly string[] ValueOptions =
+        ["data", "test", "scheme", "base-model", "epochs", "batch-size", "learning-rate", "lora-rank", "device", "output", "limit", "seed"];
+
+    /// <summary>The command-line help.</summary>
+    public const string Usage = """
+        Ner: fine-tune a sentence encoder with LoRA to find entities (people, organisations, places, ...), evaluate it with
+        entity-level F1, save it and extract entities from new sentences with the saved model.
+
+        With no arguments it trains on the bundled SEC-filings set (data/FIN5.txt, tested on data/FIN3.txt; IO tags
+        converted to IOB2) with the embedded all-MiniLM-L6-v2.
+
+        Options:
+          --data FILE            training data in CoNLL format: token in the first column, tag in the last, a blank line
+                                 between sentences, -DOCSTART- lines skipped (default: the bundled FIN5.txt)
+          --test FILE            test data, same format; without it 20% of the --data sentences are held out
+          --scheme iob2|io|iob1  tag scheme of the files, converted to IOB2 (default: io for the bundled data, else iob2)
+          --base-model FOLDER    a local Hugging Face BERT/RoBERTa/DistilBERT folder (default: the embedded MiniLM)
+          --epochs N             passes over the training data (default: 5)
+          --batch-size N         sentences per step (default: 16)
+          --learning-rate X      peak learning rate (default: 0.002)
+          --lora-rank N          LoRA rank r on every Linear of the encoder (default: 16; alpha = 2r)
+          --device cpu|cuda|auto where to train (default: auto)
+          --output DIR           where model.zip, the adapter and the charts go (default: samples/Ner/output)
+          --limit N              use only the first N sentences of each file: a quick smoke run
+          --seed N               seed of the split, the initialisation and the shuffling (default: 42)
+          --help                 this text
+        """;
+
+    /// <summary>Training file (CoNLL).</summary>
+    public required string DataFile { get; init; }
+    /// <summary>Test file, or null to hold out part of <see cref="DataFile"/>.</summary>
+    public string? TestFile { get; init; }
+    /// <summary>Tag scheme of the files.</summary>
+    public TagScheme Scheme { get; init; } = TagScheme.Iob2;
+    /// <summary>The encoder to fine-tune.</summary>
+    public PretrainedModel BaseModel { get; init; } = PretrainedModel.MiniLmL6V2;
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; init; } = 5;
+    /// <summary>Sentences per optimizer step.</summary>
+    public int BatchSize { get; init; } = 16;
+    /// <summary>Peak learning rate.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+    /// <summary>LoRA rank.</summary>
+    public int LoraRank { get; init; } = 16;
+    /// <summary>Where to train.</summary>
+    public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
+    /// <summary>Output folder.</summary>
+    public required string OutputFolder { get; init; }
+    /// <summary>Sentences per file for a smoke run, or null for all.</summary>
+    public int? Limit { get; init; }
+    /// <summary>Seed of everything random.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Reads the settings from a parsed command line.</summary>
+    /// <exception cref="UsageException">A value is malformed or a file or folder does not exist.</exception>
+    public static NerSettings From(CommandLine cl)
+    {
+        string bundled = Path.Combine(AppContext.BaseDirectory, "data");
+        var data = cl.ExistingFile("data");
+        var test = cl.ExistingFile("test");
+        if (test is not null && data is null) throw new UsageException("--test needs --data (the bundled data set has its own test file)");
+        var defaults = new NerSettings { DataFile = "", OutputFolder = "" };
+        return new NerSettings
+        {
+            DataFile = data ?? Path.Combine(bundled, "FIN5.txt"),
+            TestFile = data is null ? Path.Combine(bundled, "FIN3.txt") : test,
+            Scheme = cl.String("scheme")?.ToLowerInvariant() switch
+            {
+                null => data is null ? TagScheme.Io : TagScheme.Iob2,
+                "iob2" or "bio" => TagScheme.Iob2,
+                "io" => TagScheme.Io,
+                "iob1" or "iob" => TagScheme.Iob1,
+                var other => throw new UsageException($"--scheme must be iob2, io or iob1, got '{other}'"),
+            },
+            BaseModel = cl.ExistingFolder("base-model") is { } folder ? PretrainedModel.FromHuggingFaceFolder(folder) : defaults.BaseModel,
+            Epochs = cl.Int("epochs", 1) ?? defaults.Epochs,
+            BatchSize = cl.Int("batch-size", 1) ?? defaults.BatchSize,
+            LearningRate = cl.Double("learning-rate", 1) ?? defaults.LearningRate,
+            LoraRank = cl.Int("lora-rank", 1) ?? defaults.LoraRank,
+            Device = cl.Device("device"),
+            OutputFolder = cl.String("output") is { } output ? Path.GetFullPath(output) : SampleFolders.DefaultOutput(),
+            Limit = cl.Int("limit", 2),
+            Seed = cl.Int("seed", 0) ?? defaults.Seed,
+        };
+    }
+}

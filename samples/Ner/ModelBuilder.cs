@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Ner;

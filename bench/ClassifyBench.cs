@@ -22,9 +22,9 @@ internal static class ClassifyBench
 
     private static readonly Config[] Configs =
     {
-        new("LoRA r=16 (query, value)", () => FineTuningMethod.Lora(new LoraOptions { Rank = 16, Alpha = 32, Dropout = 0.1 }), 2e-3, 4),
+        new("LoRA r=8 all-linear", () => FineTuningMethod.Lora(new LoraOptions { Rank = 8, Alpha = 16, TargetAllLinear = true }), 2e-3, 3),
         new("Full fine-tuning", () => FineTuningMethod.Full, 5e-5, 3),
-        new("Head only", () => FineTuningMethod.HeadOnly, 2e-3, 4),
+        new("Head only", () => FineTuningMethod.HeadOnly, 2e-3, 3),
     };
 
     public static int Run(string[] args)

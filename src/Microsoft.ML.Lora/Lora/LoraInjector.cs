@@ -39,6 +39,27 @@ public static class LoraInjector
         return targets;
     }
 
+    /// <summary>
+    /// PEFT's <c>merge_and_unload</c>: replaces every <see cref="LoraLinear"/> of <paramref name="model"/> by a plain Linear
+    /// holding W0 + B·A·scale, leaving the encoder exactly as the base architecture (no LoRA modules, no extra cost).
+    /// Returns the number of layers merged. The adapter cannot be trained or saved afterwards.
+    /// </summary>
+    public static int MergeAndUnload(TaskModel model)
+    {
+        var loras = model.named_modules().Where(m => m.module is LoraLinear).ToList();
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
+        foreach (var (name, module) in loras)
+        {
+            var lora = (LoraLinear)module;
+            int dot = name.LastIndexOf('.');
+            var merged = lora.ToMergedLinear();
+            merged.train(lora.training);
+            ((NamedModule)modules[name[..dot]]).ReplaceChild(name[(dot + 1)..], merged);
+            lora.Dispose();
+        }
+        return loras.Count;
+    }
+
     /// <summary>The modules whose parameters stay trainable besides LoRA's: the head plus matching <paramref name="modulesToSave"/>.</summary>
     public static IReadOnlyList<string> TrainableModules(TaskModel model, IEnumerable<string>? modulesToSave)
     {

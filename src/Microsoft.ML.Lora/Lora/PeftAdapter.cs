@@ -73,6 +73,10 @@ public static class PeftAdapter
             : throw new InvalidDataException($"{path}: no '{key}' tensor; the adapter must save its classification head (modules_to_save).");
     }
 
+    /// <summary>True when the adapter's weights hold <paramref name="moduleKey"/> (a model-relative name, e.g. <c>bert.pooler.dense.weight</c>).</summary>
+    public static bool HasTensor(string folder, string moduleKey)
+        => SafetensorsHeader.Read(Path.Combine(folder, WeightsFileName)).Tensors.ContainsKey(KeyPrefix + moduleKey);
+
     /// <summary>Reads <c>adapter_config.json</c> of <paramref name="folder"/>.</summary>
     public static PeftAdapterConfig ReadConfig(string folder)
     {

@@ -46,13 +46,16 @@ internal sealed class FineTuningSession
     public void Log(string message) => channel.Info(message);
 
     /// <summary>Loads the base encoder, adds the head <paramref name="createHead"/> builds, applies the method, moves to the device.</summary>
-    public TaskModel BuildModel(Func<EncoderModel, bool, TaskModel> createHead, bool needsPooler)
+    /// <param name="createHead">Builds the head on the encoder; its flag says whether BERT's pooler trains with the head.</param>
+    /// <param name="needsPooler">Load BERT's pooler (sequence classification).</param>
+    /// <param name="trainPooler">Train the pooler with the head: null = only when the checkpoint lacks it.</param>
+    public TaskModel BuildModel(Func<EncoderModel, bool, TaskModel> createHead, bool needsPooler, bool? trainPooler = null)
     {
         manual_seed(Seed);   // a pooler the checkpoint lacks is initialised here
         var loaded = options.BaseModel.LoadEncoder(needsPooler, Log);
         if (loaded.NewlyInitialized.Count > 0)
             Log($"{options.BaseModel.Name} has no {string.Join(", ", loaded.NewlyInitialized)}: initialised fresh and trained with the head.");
-        var model = createHead(loaded.Encoder, loaded.NewlyInitialized.Count > 0);
+        var model = createHead(loaded.Encoder, loaded.NewlyInitialized.Count > 0 || trainPooler == true);
         options.Method.Apply(model);
         model.to(Device);
         Log($"{options.Method.Name} on {options.BaseModel.Name}: {TrainableParameterReport.Of(model)}");

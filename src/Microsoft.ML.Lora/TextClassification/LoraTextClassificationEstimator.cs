@@ -56,7 +56,8 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
             validation = reader.ReadLabelled(val, "validation data", ch);
         }
 
-        var model = session.BuildModel((enc, poolerIsHead) => new SequenceClassificationModel(enc, classes, poolerIsHead), needsPooler: true);
+        var model = session.BuildModel((enc, poolerIsHead) => new SequenceClassificationModel(enc, classes, poolerIsHead), needsPooler: true,
+            trainPooler: options.TrainPooler ?? (options.BaseModel.IsEmbedded ? true : null));
         var task = new TextClassificationTrainingTask(session.Tokenizer.PadId, session.Config.TypeVocabSize > 1);
         var (fine, history) = session.Train(model, task, train, validation, $"textcls|{classes}|{train.Count}|{train.Sum(e => e.Ids.Sum(x => (long)x))}");
 

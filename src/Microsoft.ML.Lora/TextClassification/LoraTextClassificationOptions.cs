@@ -19,6 +19,14 @@ public sealed class LoraTextClassificationOptions : LoraFineTuningOptions
     public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
     /// <summary>
+    /// Train BERT's pooler (dense + tanh on [CLS]) with the head and save it in the adapter. Null (default) = automatic: on
+    /// for the embedded all-MiniLM-L6-v2 — a sentence-transformers model is trained through mean pooling, its pooler was
+    /// never tuned and, frozen, starves the classifier — and for checkpoints without pooler weights; off otherwise (PEFT's
+    /// behaviour). Ignored for RoBERTa and DistilBERT, which have no pooler.
+    /// </summary>
+    public bool? TrainPooler { get; set; }
+
+    /// <summary>
     /// Fit a temperature on <see cref="LoraFineTuningOptions.ValidationSet"/> after training (minimising its negative
     /// log-likelihood) and apply it to <c>Score</c>, so probabilities mean what they say. Needs a validation set.
     /// </summary>

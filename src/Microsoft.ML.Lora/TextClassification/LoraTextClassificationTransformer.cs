@@ -79,7 +79,8 @@ public sealed class LoraTextClassificationTransformer : LoraFineTunedTransformer
             throw new ArgumentException($"The adapter's head has {classes} classes but {labelNames.Count} label names were given.", nameof(labelNames));
         TorchRuntime.ConfigureThreads(null);
         var loaded = baseModel.LoadEncoder(addPoolingLayer: true);
-        var model = new SequenceClassificationModel(loaded.Encoder, classes, poolerIsHead: loaded.NewlyInitialized.Count > 0);
+        bool poolerSaved = PeftAdapter.HasTensor(adapterFolder, $"{encoderConfig.Names.Root}.pooler.dense.weight");
+        var model = new SequenceClassificationModel(loaded.Encoder, classes, poolerIsHead: loaded.NewlyInitialized.Count > 0 || poolerSaved);
         var options = PeftAdapter.Load(model, adapterFolder);
         var env = (IHostEnvironment)mlContext;
         var device = LoadDevice.For(env);

@@ -46,6 +46,25 @@ public class LoraLinearTests
     }
 
     [Fact]
+    public void MergeAndUnloadLeavesThePlainArchitectureWithTheSameOutputs()
+    {
+        using var model = TinyModels.Classifier();
+        LoraInjector.Inject(model, new LoraOptions { Rank = 4 });
+        model.eval();
+        using (no_grad())
+            foreach (var l in model.modules().OfType<LoraLinear>()) l.LoraB.normal_(0, 0.5);
+        var (ids, mask) = TinyModels.Batch(model.Encoder.Config);
+        using var _ = no_grad();
+        var before = model.forward(ids, mask).clone();
+        Assert.Equal(4, LoraInjector.MergeAndUnload(model));
+        Assert.Empty(model.modules().OfType<LoraLinear>());
+        Assert.DoesNotContain(model.state_dict().Keys, k => k.Contains("lora_"));
+        using var plain = TinyModels.Classifier();
+        Assert.Equal(plain.state_dict().Keys.Order(), model.state_dict().Keys.Order());   // the base architecture's keys, nothing else
+        Assert.True(model.forward(ids, mask).allclose(before, rtol: 0, atol: 1e-5));
+    }
+
+    [Fact]
     public void OnlyLoraAndHeadChangeAfterAnOptimizerStep()
     {
         using var model = TinyModels.Classifier();

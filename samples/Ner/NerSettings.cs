@@ -28,7 +28,7 @@ public sealed record NerSettings
           --base-model FOLDER    a local Hugging Face BERT/RoBERTa/DistilBERT folder (default: the embedded MiniLM)
           --epochs N             passes over the training data (default: 5)
           --batch-size N         sentences per step (default: 16)
-          --learning-rate X      peak learning rate (default: 0.002)
+          --learning-rate X      peak learning rate (default: 0.001)
           --lora-rank N          LoRA rank r on every Linear of the encoder (default: 16; alpha = 2r)
           --device cpu|cuda|auto where to train (default: auto)
           --output DIR           where model.zip, the adapter and the charts go (default: samples/Ner/output)
@@ -50,7 +50,7 @@ public sealed record NerSettings
     /// <summary>Sentences per optimizer step.</summary>
     public int BatchSize { get; init; } = 16;
     /// <summary>Peak learning rate.</summary>
-    public double LearningRate { get; init; } = 2e-3;
+    public double LearningRate { get; init; } = 1e-3;
     /// <summary>LoRA rank.</summary>
     public int LoraRank { get; init; } = 16;
     /// <summary>Where to train.</summary>

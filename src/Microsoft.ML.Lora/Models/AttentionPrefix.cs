@@ -26,12 +26,14 @@ internal static class MultiHeadAttention
 {
     /// <summary>
     /// Scaled dot-product attention over already-projected, packed q, k, v [N, H·d] → [N, H·d] (see <see cref="TokenLayout"/>).
+    /// With <paramref name="firstTokenQueries"/>, q holds only each sequence's first token [B, H·d] and so does the result.
     /// </summary>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v, TokenLayout layout, int numHeads, int layer, AttentionContext context, double dropout)
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, TokenLayout layout, int numHeads, int layer, AttentionContext context, double dropout,
+        bool firstTokenQueries = false)
     {
-        long b = layout.Batch, t = layout.Length, hidden = q.shape[^1], d = hidden / numHeads;
+        long b = layout.Batch, t = layout.Length, hidden = q.shape[^1], d = hidden / numHeads, tq = firstTokenQueries ? 1 : t;
         Tensor Split(Tensor x) => layout.Unpack(x).view(b, t, numHeads, d).transpose(1, 2);
-        Tensor qh = Split(q), kh = Split(k), vh = Split(v);
+        Tensor qh = firstTokenQueries ? q.view(b, 1, numHeads, d).transpose(1, 2) : Split(q), kh = Split(k), vh = Split(v);
         Tensor? mask = layout.KeyMask;
         if (context.Prefix is { } prefix)
         {
@@ -42,7 +44,8 @@ internal static class MultiHeadAttention
         }
         var o = dropout > 0 ? WithDropout(qh, kh, vh, mask?.view(b, 1, 1, -1), dropout)
             : nn.functional.scaled_dot_product_attention(qh, kh, vh, mask?.view(b, 1, 1, -1));
-        return layout.Pack(o.transpose(1, 2).reshape(b, t, hidden));
+        var merged = o.transpose(1, 2).reshape(b, tq, hidden);
+        return firstTokenQueries ? merged.view(b, hidden) : layout.Pack(merged);
     }
 
     // Training with attention dropout: SDPA would fall back to this computation anyway, with libtorch's slow CPU mask.

@@ -19,9 +19,13 @@ internal sealed class BertLayer : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, TokenLayout layout)
+    /// <summary>
+    /// <paramref name="x"/>: packed tokens [N, H]. With <paramref name="firstTokenOnly"/> only each sequence's first token is
+    /// computed past the keys and values (all a sentence classifier reads from the last layer): returns [B, H].
+    /// </summary>
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly = false)
     {
-        var a = attention.forward(x, layout);
+        var a = attention.forward(x, layout, firstTokenOnly);
         return output.forward(intermediate.forward(a), a);
     }
 }
@@ -38,7 +42,11 @@ internal sealed class BertAttention : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, TokenLayout layout) => output.forward(self.forward(x, layout), x);
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
+    {
+        var queries = firstTokenOnly ? layout.FirstTokens(x) : x;
+        return output.forward(self.forward(x, queries, layout, firstTokenOnly), queries);
+    }
 }
 
 internal sealed class BertSelfAttention : NamedModule
@@ -57,8 +65,8 @@ internal sealed class BertSelfAttention : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, TokenLayout layout) => MultiHeadAttention.Attend(
-        query.forward(x), key.forward(x), value.forward(x), layout, heads, layer, context, training ? dropout : 0);
+    public Tensor forward(Tensor x, Tensor queries, TokenLayout layout, bool firstTokenOnly) => MultiHeadAttention.Attend(
+        query.forward(queries), key.forward(x), value.forward(x), layout, heads, layer, context, training ? dropout : 0, firstTokenOnly);
 }
 
 internal sealed class BertSelfOutput : NamedModule

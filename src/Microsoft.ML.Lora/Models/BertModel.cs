@@ -22,10 +22,10 @@ internal sealed class BertModel : EncoderModel
     public override IReadOnlyList<nn.Module> Layers => encoder.Layers;
     public override bool HasPooler => pooler is not null;
 
-    private protected override Tensor EncodeCore(Tensor inputIds, TokenLayout layout, Tensor? tokenTypeIds)
-        => encoder.forward(layout.Pack(embeddings.forward(inputIds, tokenTypeIds)), layout);
+    private protected override Tensor EncodeCore(Tensor inputIds, TokenLayout layout, Tensor? tokenTypeIds, bool firstTokenOnly)
+        => encoder.forward(layout.Pack(embeddings.forward(inputIds, tokenTypeIds)), layout, firstTokenOnly);
 
-    public override Tensor Pool(Tensor sequenceOutput) => pooler is null ? base.Pool(sequenceOutput) : pooler.forward(sequenceOutput);
+    internal override Tensor PoolFirstToken(Tensor firstToken) => pooler is null ? base.PoolFirstToken(firstToken) : pooler.forward(firstToken);
 }
 
 internal sealed class BertEncoder : NamedModule
@@ -40,9 +40,10 @@ internal sealed class BertEncoder : NamedModule
 
     public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
 
-    public Tensor forward(Tensor x, TokenLayout layout)
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
-        foreach (var l in layer) x = l.forward(x, layout);
+        if (firstTokenOnly && layer.Count == 0) return layout.FirstTokens(x);
+        for (int i = 0; i < layer.Count; i++) x = layer[i].forward(x, layout, firstTokenOnly && i == layer.Count - 1);
         return x;
     }
 }
@@ -58,5 +59,5 @@ internal sealed class BertPooler : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor sequenceOutput) => tanh(dense.forward(sequenceOutput[.., 0]));
+    public Tensor forward(Tensor firstToken) => tanh(dense.forward(firstToken));
 }

@@ -19,8 +19,8 @@ internal sealed class DistilBertModel : EncoderModel
 
     public override IReadOnlyList<nn.Module> Layers => transformer.Layers;
 
-    private protected override Tensor EncodeCore(Tensor inputIds, TokenLayout layout, Tensor? tokenTypeIds)
-        => transformer.forward(layout.Pack(embeddings.forward(inputIds)), layout);
+    private protected override Tensor EncodeCore(Tensor inputIds, TokenLayout layout, Tensor? tokenTypeIds, bool firstTokenOnly)
+        => transformer.forward(layout.Pack(embeddings.forward(inputIds)), layout, firstTokenOnly);
 }
 
 internal sealed class DistilBertEmbeddings : NamedModule
@@ -57,9 +57,10 @@ internal sealed class DistilBertTransformer : NamedModule
 
     public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
 
-    public Tensor forward(Tensor x, TokenLayout layout)
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
-        foreach (var l in layer) x = l.forward(x, layout);
+        if (firstTokenOnly && layer.Count == 0) return layout.FirstTokens(x);
+        for (int i = 0; i < layer.Count; i++) x = layer[i].forward(x, layout, firstTokenOnly && i == layer.Count - 1);
         return x;
     }
 }
@@ -80,9 +81,11 @@ internal sealed class DistilBertBlock : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, TokenLayout layout)
+    /// <summary>As <see cref="BertLayer.forward"/>: with <paramref name="firstTokenOnly"/>, [N, H] in, [B, H] out.</summary>
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
-        var a = sa_layer_norm.forward(attention.forward(x, layout) + x);
+        var queries = firstTokenOnly ? layout.FirstTokens(x) : x;
+        var a = sa_layer_norm.forward(attention.forward(x, queries, layout, firstTokenOnly) + queries);
         return output_layer_norm.forward(ffn.forward(a) + a);
     }
 }
@@ -104,8 +107,8 @@ internal sealed class DistilBertAttention : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, TokenLayout layout) => out_lin.forward(MultiHeadAttention.Attend(
-        q_lin.forward(x), k_lin.forward(x), v_lin.forward(x), layout, heads, layer, context, training ? dropout : 0));
+    public Tensor forward(Tensor x, Tensor queries, TokenLayout layout, bool firstTokenOnly) => out_lin.forward(MultiHeadAttention.Attend(
+        q_lin.forward(queries), k_lin.forward(x), v_lin.forward(x), layout, heads, layer, context, training ? dropout : 0, firstTokenOnly));
 }
 
 internal sealed class DistilBertFfn : NamedModule

@@ -35,14 +35,35 @@ public abstract class EncoderModel : NamedModule
     {
         CheckInputs(inputIds, attentionMask, tokenTypeIds);
         var layout = new TokenLayout(attentionMask);
-        return layout.Unpack(EncodeCore(inputIds, layout, tokenTypeIds));
+        return layout.Unpack(EncodeCore(inputIds, layout, tokenTypeIds, firstTokenOnly: false));
+    }
+
+    /// <summary>
+    /// The last hidden state of each sequence's first token ([CLS] / &lt;s&gt;), [batch, hidden]: equal to
+    /// <c>Encode(...)[.., 0]</c>, but the last layer computes its queries, output projection and feed-forward for that token
+    /// alone (its keys and values still see every token). That is all a sentence classifier reads, and it saves about
+    /// 5/6 of one layer's work: some 14% of a 6-layer model's forward and backward.
+    /// </summary>
+    public Tensor EncodeFirstToken(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null)
+    {
+        CheckInputs(inputIds, attentionMask, tokenTypeIds);
+        var layout = new TokenLayout(attentionMask);
+        // Left padding would make position 0 a padded one; keep HF's semantics (position 0, whatever it is) via the full path.
+        if (!layout.FirstTokensAreReal) return layout.Unpack(EncodeCore(inputIds, layout, tokenTypeIds, firstTokenOnly: false))[.., 0];
+        return EncodeCore(inputIds, layout, tokenTypeIds, firstTokenOnly: true);
     }
 
     /// <summary>BERT's pooled output for <paramref name="sequenceOutput"/>; only when <see cref="HasPooler"/>.</summary>
-    public virtual Tensor Pool(Tensor sequenceOutput) => throw new InvalidOperationException($"{Config.ModelType} encoder has no pooler.");
+    public Tensor Pool(Tensor sequenceOutput) => PoolFirstToken(sequenceOutput[.., 0]);
 
-    /// <summary>Embeds and runs the layers on the real tokens only; returns them packed [N, hidden].</summary>
-    private protected abstract Tensor EncodeCore(Tensor inputIds, TokenLayout layout, Tensor? tokenTypeIds);
+    /// <summary>BERT's pooled output from the first token's hidden state [batch, hidden].</summary>
+    internal virtual Tensor PoolFirstToken(Tensor firstToken) => throw new InvalidOperationException($"{Config.ModelType} encoder has no pooler.");
+
+    /// <summary>
+    /// Embeds and runs the layers on the real tokens only; returns them packed [N, hidden], or with
+    /// <paramref name="firstTokenOnly"/> the first token of each sequence [batch, hidden].
+    /// </summary>
+    private protected abstract Tensor EncodeCore(Tensor inputIds, TokenLayout layout, Tensor? tokenTypeIds, bool firstTokenOnly);
 
     private void CheckInputs(Tensor ids, Tensor mask, Tensor? types)
     {

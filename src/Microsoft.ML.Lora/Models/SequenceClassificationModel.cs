@@ -11,7 +11,7 @@ namespace Microsoft.ML.Lora.Models;
 /// </summary>
 public sealed class SequenceClassificationModel : TaskModel
 {
-    private readonly Func<Tensor, Tensor> head;
+    private readonly Func<Tensor, Tensor> head;   // first token's hidden state [B, H] → logits
     private readonly List<string> headModules = new();
 
     /// <summary>Adds a freshly initialised head for <paramref name="numLabels"/> classes to <paramref name="encoder"/>.</summary>
@@ -29,16 +29,16 @@ public sealed class SequenceClassificationModel : TaskModel
             case EncoderArchitecture.Bert:
                 if (!encoder.HasPooler) throw new ArgumentException("BERT sequence classification needs an encoder built with its pooler.", nameof(encoder));
                 var classifier = Head("classifier", nn.Linear(c.HiddenSize, numLabels));
-                head = h => classifier.forward(dropout.forward(encoder.Pool(h)));
+                head = first => classifier.forward(dropout.forward(encoder.PoolFirstToken(first)));
                 break;
             case EncoderArchitecture.Roberta:
                 var rc = Head("classifier", new RobertaClassificationHead(c, numLabels));
-                head = h => rc.forward(h[.., 0]);
+                head = rc.forward;
                 break;
             case EncoderArchitecture.DistilBert:
                 var pre = Head("pre_classifier", nn.Linear(c.HiddenSize, c.HiddenSize));
                 var cls = Head("classifier", nn.Linear(c.HiddenSize, numLabels));
-                head = h => cls.forward(dropout.forward(nn.functional.relu(pre.forward(h[.., 0]))));
+                head = first => cls.forward(dropout.forward(nn.functional.relu(pre.forward(first))));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(encoder), c.Architecture, "Unknown architecture.");
@@ -50,7 +50,7 @@ public sealed class SequenceClassificationModel : TaskModel
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null)
-        => head(Encoder.Encode(inputIds, attentionMask, tokenTypeIds));
+        => head(Encoder.EncodeFirstToken(inputIds, attentionMask, tokenTypeIds));
 
     private T Head<T>(string name, T module) where T : nn.Module
     {

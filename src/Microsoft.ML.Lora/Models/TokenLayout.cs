@@ -10,9 +10,11 @@ namespace Microsoft.ML.Lora.Models;
 internal sealed class TokenLayout
 {
     private readonly Tensor? index;   // flat positions of real tokens, null when nothing is padded
+    private readonly Tensor attentionMask;
 
     public TokenLayout(Tensor attentionMask)
     {
+        this.attentionMask = attentionMask;
         Batch = attentionMask.shape[0];
         Length = attentionMask.shape[1];
         bool padded = attentionMask.min().item<long>() == 0;
@@ -34,6 +36,18 @@ internal sealed class TokenLayout
     {
         var flat = full.reshape(Batch * Length, full.shape[^1]);
         return index is null ? flat : flat.index_select(0, index);
+    }
+
+    /// <summary>True when every sequence's first position is a real token (right padding, as every batch here has).</summary>
+    public bool FirstTokensAreReal => index is null || attentionMask[.., 0].min().item<long>() != 0;
+
+    /// <summary>[N, H] → [B, H]: each sequence's first token. Needs <see cref="FirstTokensAreReal"/>.</summary>
+    public Tensor FirstTokens(Tensor packed)
+    {
+        if (index is null) return packed.view(Batch, Length, packed.shape[^1])[.., 0];
+        // A sequence's first token sits after all real tokens of the sequences before it.
+        var lengths = attentionMask.sum(1);
+        return packed.index_select(0, lengths.cumsum(0) - lengths);
     }
 
     /// <summary>[N, H] → [B, T, H], zeros at padded positions.</summary>

@@ -34,11 +34,11 @@ internal static class MethodsChart
         plot.Title(title, size: 14);
         plot.XLabel("trainable parameters (log scale)");
         plot.YLabel("accuracy (sentiment) / entity F1 (WNUT-17)");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Right);   // outside the data area: inside it, the legend hid points
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var tmp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileNameWithoutExtension(path)}-{Guid.NewGuid():N}.png");
-        plot.SavePng(tmp, 1000, 620);
+        plot.SavePng(tmp, 1300, 620);
         File.Move(tmp, path, overwrite: true);
     }
 }

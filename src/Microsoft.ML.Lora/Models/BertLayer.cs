@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Models;
 
 /// <summary>One BERT layer: self-attention, output projection + residual + LayerNorm, GELU feed-forward + residual + LayerNorm.</summary>
-internal sealed class BertLayer : NamedModule
+internal sealed class BertLayer : NamedModule, IEncoderLayer
 {
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;
@@ -23,7 +23,7 @@ internal sealed class BertLayer : NamedModule
     /// <paramref name="x"/>: packed tokens [N, H]. With <paramref name="firstTokenOnly"/> only each sequence's first token is
     /// computed past the keys and values (all a sentence classifier reads from the last layer): returns [B, H].
     /// </summary>
-    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly = false)
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
         var a = attention.forward(x, layout, firstTokenOnly);
         return output.forward(intermediate.forward(a), a);

@@ -40,12 +40,7 @@ internal sealed class BertEncoder : NamedModule
 
     public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
 
-    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
-    {
-        if (firstTokenOnly && layer.Count == 0) return layout.FirstTokens(x);
-        for (int i = 0; i < layer.Count; i++) x = layer[i].forward(x, layout, firstTokenOnly && i == layer.Count - 1);
-        return x;
-    }
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly) => EncoderLayerStack.Run(layer, x, layout, firstTokenOnly);
 }
 
 /// <summary>BERT's pooler: tanh(dense(first token)). Only sequence classification of BERT checkpoints uses it.</summary>

@@ -57,16 +57,11 @@ internal sealed class DistilBertTransformer : NamedModule
 
     public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
 
-    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
-    {
-        if (firstTokenOnly && layer.Count == 0) return layout.FirstTokens(x);
-        for (int i = 0; i < layer.Count; i++) x = layer[i].forward(x, layout, firstTokenOnly && i == layer.Count - 1);
-        return x;
-    }
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly) => EncoderLayerStack.Run(layer, x, layout, firstTokenOnly);
 }
 
 /// <summary>DistilBERT's TransformerBlock: attention, <c>sa_layer_norm</c>, FFN, <c>output_layer_norm</c> (post-LN like BERT).</summary>
-internal sealed class DistilBertBlock : NamedModule
+internal sealed class DistilBertBlock : NamedModule, IEncoderLayer
 {
     private readonly DistilBertAttention attention;
     private readonly LayerNorm sa_layer_norm, output_layer_norm;

@@ -3,6 +3,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Lora.Ner;
+using Microsoft.ML.Lora.Onnx;
+using Microsoft.ML.Lora.Onnx.Heads;
 using Microsoft.ML.Lora.Persistence;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
@@ -94,6 +96,16 @@ public sealed class LoraNerTransformer : LoraFineTunedTransformer
 
     private protected override IRowScorer CreateScorer(DataViewSchema input)
         => new NerScorer(input, Model, tags, columns, WindowOverlap, ScoringBatchSize, Host);
+
+    private protected override OnnxTaskDescription DescribeForOnnx() => new("token-classification", TokenClassificationOnnxHead.Instance, Tags,
+        new JsonObject
+        {
+            ["tag_scheme"] = "IOB2", ["window_overlap"] = WindowOverlap,
+            ["encoding"] = "the words' word pieces (a word that yields none is one [UNK]) between [CLS] and [SEP]; token_type_ids all 0; "
+                + "a sentence longer than max_sequence_length is cut into windows of whole words sharing about window_overlap word pieces",
+            ["postprocess"] = "a word's tag = labels[argmax(logits at its first word piece)], its confidence the softmax maximum there; "
+                + "in windowed sentences from the window where the word is most central; then an I-X after O or another type becomes B-X",
+        });
 
     // ---- ML.NET persistence ----
 

@@ -7,6 +7,8 @@ using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Lora.Native;
+using Microsoft.ML.Lora.Onnx;
+using Microsoft.ML.Lora.Onnx.Heads;
 using Microsoft.ML.Lora.Persistence;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.TextClassification;
@@ -139,6 +141,13 @@ public sealed class LoraTextClassificationTransformer : LoraFineTunedTransformer
         if (ids.Count == 0) throw new InvalidOperationException("The data has no rows.");
         return (TextClassificationScoring.Logits(Model, ids, types, ScoringBatchSize), labelsOf);
     }
+
+    private protected override OnnxTaskDescription DescribeForOnnx() => new("text-classification", SequenceClassificationOnnxHead.Instance, LabelNames,
+        new JsonObject
+        {
+            ["temperature"] = Temperature, ["sentence_pair"] = columns.Sentence2 is not null,
+            ["postprocess"] = "Score = softmax(logits / temperature); PredictedLabel = labels[argmax(logits)]",
+        });
 
     // ---- ML.NET persistence ----
 

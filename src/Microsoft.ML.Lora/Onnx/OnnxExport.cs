@@ -49,7 +49,7 @@ internal static class OnnxExport
         model.MetadataProps.Add(new StringStringEntryProto { Key = "microsoft.ml.lora.scoring", Value = scoring.ToJsonString() });
 
         AtomicFile.WriteAllText(Path.Combine(folder, ScoringFileName), scoring.ToJsonString(Indented));
-        HuggingFaceTokenizerWriter.Write(folder, source.Tokenizer, source.MaxSequenceLength);
+        HuggingFaceTokenizerWriter.Write(folder, source.Tokenizer, source.MaxSequenceLength, model.Graph.Input.Select(i => i.Name).ToList());
         AtomicFile.WriteAllText(Path.Combine(folder, ConfigFileName), HuggingFaceConfig(source, task).ToJsonString(Indented));
         AtomicFile.Write(full, model.WriteTo);
     }

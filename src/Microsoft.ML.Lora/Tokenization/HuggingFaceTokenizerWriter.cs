@@ -21,8 +21,12 @@ internal static class HuggingFaceTokenizerWriter
         HuggingFaceTokenizerFolder.TokenizerConfigFileName, HuggingFaceTokenizerFolder.SpecialTokensMapFileName,
     };
 
-    /// <summary>Writes the four files into <paramref name="folder"/>, each atomically; <paramref name="modelMaxLength"/> is the longest input in tokens.</summary>
-    public static void Write(string folder, TextTokenizer tokenizer, int modelMaxLength)
+    /// <summary>
+    /// Writes the four files into <paramref name="folder"/>, each atomically. <paramref name="modelMaxLength"/> is the longest
+    /// input in tokens; <paramref name="modelInputNames"/> the inputs the model takes (a model without token types makes
+    /// Hugging Face tokenizers leave <c>token_type_ids</c> out).
+    /// </summary>
+    public static void Write(string folder, TextTokenizer tokenizer, int modelMaxLength, IReadOnlyList<string> modelInputNames)
     {
         var o = tokenizer.Options;
         var specials = SpecialTokens(tokenizer, o);
@@ -35,6 +39,7 @@ internal static class HuggingFaceTokenizerWriter
             ["tokenizer_class"] = "BertTokenizer", ["do_lower_case"] = o.LowerCase, ["strip_accents"] = o.StripAccents,
             ["tokenize_chinese_chars"] = o.SplitCjkIdeographs, ["do_basic_tokenize"] = true, ["model_max_length"] = modelMaxLength,
             ["clean_up_tokenization_spaces"] = true,
+            ["model_input_names"] = new JsonArray(modelInputNames.Select(n => (JsonNode?)n).ToArray()),
         };
         foreach (var s in specials) config[s.Key] = s.Token;
         AtomicFile.WriteAllText(Path.Combine(folder, HuggingFaceTokenizerFolder.TokenizerConfigFileName), config.ToJsonString(indented));

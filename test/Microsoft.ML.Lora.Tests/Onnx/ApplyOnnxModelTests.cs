@@ -1,6 +1,4 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Checkpoints;
-using Microsoft.ML.Lora.Tests.TextClassification;
 using Microsoft.ML.Lora.TextClassification;
 using Microsoft.ML.Lora.Tokenization;
 using Microsoft.ML.Transforms;
@@ -41,13 +39,7 @@ public class ApplyOnnxModelTests : IDisposable
     [Fact]
     public void ApplyOnnxModelScoresTokenIdsFromTheLibrarysTokenizerAsTheTransformer()
     {
-        var ml = new MLContext(seed: 1);
-        var raw = ml.Data.LoadFromEnumerable(ToyData.Sentiment(repeat: 1));
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-        var model = ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
-        {
-            BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(temp)), Epochs = 2, BatchSize = 8, LearningRate = 1e-2, Seed = 3,
-        }).Fit(data);
+        var (ml, _, model) = ExportTestModels.FitTinyClassifier(temp);
         var folder = Directory.CreateDirectory(temp["export"]).FullName;
         model.ExportToOnnx(Path.Combine(folder, "model.onnx"));
 
@@ -71,9 +63,7 @@ public class ApplyOnnxModelTests : IDisposable
         var onnx = pipeline.Fit(input).Transform(input);
         var logits = ml.Data.CreateEnumerable<LogitsRow>(onnx, reuseRowObject: false).Select(r => r.logits).ToArray();
 
-        var encoded = texts.Select(t => model.ScoringModel.Tokenizer.Encode(t, null, Length)).ToList();
-        var expected = TextClassificationScoring.Logits(model.ScoringModel, encoded.Select(e => e.InputIds.ToArray()).ToList(),
-            encoded.Select(e => e.TokenTypeIds.ToArray()).ToList(), 8);
+        var expected = ExportTestModels.ClassifierLogits(model.ScoringModel, texts, Length);
         Assert.Equal(texts.Length, logits.Length);
         for (int r = 0; r < texts.Length; r++)
         {

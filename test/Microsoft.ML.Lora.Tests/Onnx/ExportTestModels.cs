@@ -1,8 +1,12 @@
+using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Lora.Onnx;
 using Microsoft.ML.Lora.Onnx.Heads;
+using Microsoft.ML.Lora.Pipeline;
+using Microsoft.ML.Lora.Tests.TextClassification;
+using Microsoft.ML.Lora.TextClassification;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Lora.Tests.Onnx;
@@ -83,6 +87,27 @@ internal static class ExportTestModels
         using var _ = inference_mode();
         var shape = new long[] { batch, length };
         return model.forward(tensor(ids, shape), tensor(mask, shape), types is null ? null : tensor(types, shape)).data<float>().ToArray();
+    }
+
+    /// <summary>A LoRA classifier of the toy sentiment set on a tiny random BERT, fitted for two epochs (enough for non-zero LoRA B).</summary>
+    public static (MLContext Ml, IDataView Data, LoraTextClassificationTransformer Model) FitTinyClassifier(TempFolder temp)
+    {
+        var ml = new MLContext(seed: 1);
+        var raw = ml.Data.LoadFromEnumerable(ToyData.Sentiment(repeat: 1));
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+        var model = ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
+        {
+            BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(temp)),
+            Method = FineTuningMethod.Lora(new LoraOptions { Rank = 4, Alpha = 8 }), Epochs = 2, BatchSize = 8, LearningRate = 1e-2, Seed = 3,
+        }).Fit(data);
+        return (ml, data, model);
+    }
+
+    /// <summary>The library's class logits of <paramref name="texts"/>, tokenized with the model's own tokenizer and maximum length.</summary>
+    public static float[][] ClassifierLogits(FineTunedModel model, IReadOnlyList<string> texts, int? maxLength = null)
+    {
+        var encoded = texts.Select(t => model.Tokenizer.Encode(t, null, maxLength ?? model.MaxSequenceLength)).ToList();
+        return TextClassificationScoring.Logits(model, encoded.Select(e => e.InputIds.ToArray()).ToList(), encoded.Select(e => e.TokenTypeIds.ToArray()).ToList(), 32);
     }
 
     /// <summary>max |a − b| over the values that belong to real tokens (token heads) or to every row (sequence heads).</summary>

@@ -22,19 +22,6 @@ public class ExportToOnnxTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private (MLContext Ml, IDataView Data, LoraTextClassificationTransformer Model) FitClassifier()
-    {
-        var ml = new MLContext(seed: 1);
-        var raw = ml.Data.LoadFromEnumerable(ToyData.Sentiment(repeat: 1));
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-        var model = ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
-        {
-            BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(temp)),
-            Method = FineTuningMethod.Lora(new LoraOptions { Rank = 4, Alpha = 8 }), Epochs = 2, BatchSize = 8, LearningRate = 1e-2, Seed = 3,
-        }).Fit(data);
-        return (ml, data, model);
-    }
-
     private string ExportFolder(string name)
     {
         var folder = temp[name];
@@ -45,7 +32,7 @@ public class ExportToOnnxTests : IDisposable
     [Fact]
     public void ClassifierExportIsScoredByOnnxRuntimeAsTheTransformerScores()
     {
-        var (ml, data, model) = FitClassifier();
+        var (ml, data, model) = ExportTestModels.FitTinyClassifier(temp);
         var calibrated = model.Calibrate(data);
         var folder = ExportFolder("export");
         calibrated.ExportToOnnx(Path.Combine(folder, "model.onnx"));
@@ -72,7 +59,7 @@ public class ExportToOnnxTests : IDisposable
 
         var probe = ml.Data.LoadFromEnumerable(Probe.Select(p => new LoraTextClassificationTests.SentenceOnly { Sentence1 = p }));
         var scores = calibrated.Transform(probe).GetColumn<float[]>("Score").ToArray();
-        var library = LibraryLogits(calibrated.ScoringModel, Probe);
+        var library = ExportTestModels.ClassifierLogits(calibrated.ScoringModel, Probe);
         for (int r = 0; r < Probe.Length; r++)
         {
             var row = logits.AsSpan(r * 3, 3);
@@ -88,7 +75,7 @@ public class ExportToOnnxTests : IDisposable
     [Fact]
     public void ExportedTokenizerFilesReadBackToTheSameIds()
     {
-        var (_, _, model) = FitClassifier();
+        var (_, _, model) = ExportTestModels.FitTinyClassifier(temp);
         var folder = ExportFolder("tokenizer");
         model.ExportToOnnx(Path.Combine(folder, "m.onnx"));
         var original = model.ScoringModel.Tokenizer;
@@ -146,7 +133,7 @@ public class ExportToOnnxTests : IDisposable
     [Fact]
     public void ExportIntoAMissingFolderIsAClearError()
     {
-        var (_, _, model) = FitClassifier();
+        var (_, _, model) = ExportTestModels.FitTinyClassifier(temp);
         var missing = Path.Combine(temp.Path, "no", "such");
         var e = Assert.Throws<DirectoryNotFoundException>(() => model.ExportToOnnx(Path.Combine(missing, "model.onnx")));
         Assert.Contains(missing, e.Message);
@@ -159,7 +146,7 @@ public class ExportToOnnxTests : IDisposable
     [Fact]
     public void AFolderHoldingAnotherExportIsNotOverwritten()
     {
-        var (_, _, model) = FitClassifier();
+        var (_, _, model) = ExportTestModels.FitTinyClassifier(temp);
         var folder = ExportFolder("two");
         model.ExportToOnnx(Path.Combine(folder, "a.onnx"));
         var before = File.ReadAllBytes(Path.Combine(folder, "scoring.json"));
@@ -175,12 +162,5 @@ public class ExportToOnnxTests : IDisposable
         var f = Assert.Throws<InvalidOperationException>(() => model.ExportToOnnx(Path.Combine(foreign, "model.onnx")));
         Assert.Contains("config.json", f.Message);
         Assert.Equal("{}", File.ReadAllText(Path.Combine(foreign, "config.json")));
-    }
-
-    private static float[][] LibraryLogits(FineTunedModel model, IReadOnlyList<string> texts)
-    {
-        var encoded = texts.Select(t => model.Tokenizer.Encode(t, null, model.MaxSequenceLength)).ToList();
-        return TextClassificationScoring.Logits(model, encoded.Select(e => e.InputIds.ToArray()).ToList(),
-            encoded.Select(e => e.TokenTypeIds.ToArray()).ToList(), 8);
     }
 }

@@ -42,9 +42,7 @@ public class MiniLmOnnxExportTests : IDisposable
 
         var texts = rows.Except(train).Take(64).Select(r => r.Text).ToArray();
         var scoring = model.ScoringModel;
-        var encoded = texts.Select(t => scoring.Tokenizer.Encode(t, null, scoring.MaxSequenceLength)).ToList();
-        var expected = TextClassificationScoring.Logits(scoring, encoded.Select(e => e.InputIds.ToArray()).ToList(),
-            encoded.Select(e => e.TokenTypeIds.ToArray()).ToList(), 32);
+        var expected = ExportTestModels.ClassifierLogits(scoring, texts);
 
         var tokenizer = TextTokenizer.FromHuggingFaceFolder(folder);
         using var session = new InferenceSession(Path.Combine(folder, "model.onnx"), OrtRunner.Options());

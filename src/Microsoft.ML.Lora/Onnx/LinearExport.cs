@@ -18,32 +18,32 @@ internal static class LinearExport
     public static string Emit(OnnxGraphBuilder g, ModelWeights w, string name, string x, long inFeatures, long outFeatures)
     {
         using var _ = g.Scope(name);
-        switch (w.Module(name))
+        return w.Module(name) switch
         {
-            case Linear:
-                return Affine(g, name, w.Tensor($"{name}.weight", outFeatures, inFeatures), w.Tensor($"{name}.bias", outFeatures), x, doc: null);
-            case LoraLinear lora:
-            {
-                using var scope = NewDisposeScope();
-                using var __ = no_grad();
-                var merged = w.Tensor($"{name}.weight", outFeatures, inFeatures).detach() + lora.DeltaWeight();
-                return Affine(g, name, merged, w.Tensor($"{name}.bias", outFeatures), x, doc: "LoRA merged: W0 + B·A·scale");
-            }
-            case BottleneckAdapter adapter:
-            {
-                var z = Affine(g, name, w.Tensor($"{name}.weight", outFeatures, inFeatures), w.Tensor($"{name}.bias", outFeatures), x, doc: null);
-                long m = adapter.BottleneckSize;
-                var down = Affine(g, $"{name}.adapter_down", w.Tensor($"{name}.adapter_down.weight", m, outFeatures),
-                    w.Tensor($"{name}.adapter_down.bias", m), z, doc: null);
-                var h = adapter.Activation == AdapterActivation.Relu ? g.Relu(down) : ActivationExport.GeluErf(g, down);
-                var up = Affine(g, $"{name}.adapter_up", w.Tensor($"{name}.adapter_up.weight", outFeatures, m),
-                    w.Tensor($"{name}.adapter_up.bias", outFeatures), h, doc: null);
-                return g.Add(z, up);
-            }
-            case var other:
-                throw new NotSupportedException(
-                    $"ONNX export: module '{name}' is a {other.GetType().Name}; the exporter writes Linear, LoRA and bottleneck-adapter projections only.");
-        }
+            Linear => Affine(g, name, w.Tensor($"{name}.weight", outFeatures, inFeatures), w.Tensor($"{name}.bias", outFeatures), x, doc: null),
+            LoraLinear lora => LoraMerged(g, w, name, lora, x, inFeatures, outFeatures),
+            BottleneckAdapter adapter => WithAdapter(g, w, name, adapter, x, inFeatures, outFeatures),
+            var other => throw new NotSupportedException(
+                $"ONNX export: module '{name}' is a {other.GetType().Name}; the exporter writes Linear, LoRA and bottleneck-adapter projections only."),
+        };
+    }
+
+    private static string LoraMerged(OnnxGraphBuilder g, ModelWeights w, string name, LoraLinear lora, string x, long inFeatures, long outFeatures)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var merged = w.Tensor($"{name}.weight", outFeatures, inFeatures).detach() + lora.DeltaWeight();   // what LoraLinear.Merge computes
+        return Affine(g, name, merged, w.Tensor($"{name}.bias", outFeatures), x, doc: "LoRA merged: W0 + B·A·scale, transposed to [in, out]");
+    }
+
+    private static string WithAdapter(OnnxGraphBuilder g, ModelWeights w, string name, BottleneckAdapter adapter, string x, long inFeatures, long outFeatures)
+    {
+        var z = Affine(g, name, w.Tensor($"{name}.weight", outFeatures, inFeatures), w.Tensor($"{name}.bias", outFeatures), x, doc: null);
+        long m = adapter.BottleneckSize;
+        var down = Affine(g, $"{name}.adapter_down", w.Tensor($"{name}.adapter_down.weight", m, outFeatures), w.Tensor($"{name}.adapter_down.bias", m), z, doc: null);
+        var h = adapter.Activation == AdapterActivation.Relu ? g.Relu(down) : ActivationExport.GeluErf(g, down);
+        var up = Affine(g, $"{name}.adapter_up", w.Tensor($"{name}.adapter_up.weight", outFeatures, m), w.Tensor($"{name}.adapter_up.bias", outFeatures), h, doc: null);
+        return g.Add(z, up);
     }
 
     private static string Affine(OnnxGraphBuilder g, string name, Tensor weight, Tensor bias, string x, string? doc)

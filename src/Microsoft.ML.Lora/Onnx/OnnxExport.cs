@@ -121,12 +121,16 @@ internal static class OnnxExport
         var config = (JsonObject)JsonNode.Parse(c.ToJson())!;
         string family = c.ModelType switch
         {
-            "roberta" => "Roberta", "xlm-roberta" => "XLMRoberta", "camembert" => "Camembert", "distilbert" => "DistilBert", _ => "Bert",
+            "roberta" => "Roberta",
+            "xlm-roberta" => "XLMRoberta",
+            "camembert" => "Camembert",
+            "distilbert" => "DistilBert",
+            _ => "Bert",
         };
         config["architectures"] = new JsonArray($"{family}{task.Head.HuggingFaceClassSuffix}");
         var labels = task.Labels ?? Enumerable.Range(0, source.Model.NumLabels).Select(i => $"LABEL_{i}").ToArray();
         config["id2label"] = new JsonObject(labels.Select((l, i) => KeyValuePair.Create(i.ToString(System.Globalization.CultureInfo.InvariantCulture), (JsonNode?)l)));
-        config["label2id"] = new JsonObject(labels.Distinct().Select(l => KeyValuePair.Create(l, (JsonNode?)labels.ToList().IndexOf(l))));
+        config["label2id"] = new JsonObject(labels.Select((l, i) => (Label: l, Id: i)).DistinctBy(p => p.Label).Select(p => KeyValuePair.Create(p.Label, (JsonNode?)p.Id)));
         config["torch_dtype"] = "float32";
         return config;
     }

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Lora.Bench;
 
 /// <summary>
 /// <c>onnx [--zip model.zip] [--train-rows N] [--rounds N] [--threads N] [--limit N]</c>: a MiniLM sentiment classifier (the
-/// given model.zip, or LoRA r=8 on every linear layer fine-tuned for one epoch on the first N training rows, seed 7, saved as
+/// given model.zip, or LoRA r=8 on every linear layer fine-tuned for one epoch on N random training rows, seed 7, saved as
 /// <c>bench/output/onnx-classifier.zip</c> for <c>--zip</c> next time) exported with <c>ExportToOnnx</c>; max |Δlogit| between
 /// ONNX Runtime on the export and the library over the 2,388 validation sentences; then sentences/s of the library's own
 /// scoring against ONNX Runtime on the export, in interleaved rounds of the same run. Recorded in RESULTS.md unless
@@ -38,7 +38,7 @@ internal static class OnnxBench
             Console.WriteLine($"saved {saved} (re-run with --zip {saved})");
         }
         else model = (LoraTextClassificationTransformer)LoadSingle(ml, zip);
-        string source = zip is null ? $"LoRA r=8 all-linear, 1 epoch on the first {trainRows} training rows (seed 7)" : Path.GetFileName(zip);
+        string source = zip is null ? $"LoRA r=8 all-linear, 1 epoch on {trainRows} random training rows (seed 7)" : Path.GetFileName(zip);
 
         var folder = Path.Combine(BenchEnvironment.OutputFolder, "onnx");
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
@@ -113,7 +113,10 @@ internal static class OnnxBench
 
     private static LoraTextClassificationTransformer FineTune(MLContext ml, int trainRows, int threads)
     {
-        var train = ml.Data.TakeRows(BenchData.LoadSentiment(ml, BenchEnvironment.SentimentTrain), trainRows);
+        // A random sample (the file is grouped by label): every class, the same rows on every run.
+        var rows = ml.Data.CreateEnumerable<BenchData.SentimentRow>(BenchData.LoadSentiment(ml, BenchEnvironment.SentimentTrain), reuseRowObject: false).ToArray();
+        new Random(7).Shuffle(rows);
+        var train = ml.Data.LoadFromEnumerable(rows.Take(trainRows));
         var keyed = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(train).Transform(train));
         return ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
         {

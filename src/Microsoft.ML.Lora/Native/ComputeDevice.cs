@@ -23,6 +23,7 @@ public static class DeviceSelector
     /// <exception cref="InvalidOperationException">CUDA requested, not available, and no fallback allowed.</exception>
     public static Device Select(ComputeDevice preference, int? gpuDeviceId, bool fallbackToCpu, Action<string>? log = null)
     {
+        TorchNativeLibrary.EnsureLoaded();
         if (preference == ComputeDevice.Cpu) return CPU;
         bool hasCuda = CudaAvailable();
         if (hasCuda)

@@ -24,10 +24,15 @@ internal static class ChildProcess
     }
 
     /// <summary>Runs the program whose path the test assembly carries under <paramref name="pathKey"/> (see the csproj) with <paramref name="args"/>.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string pathKey, TimeSpan timeout, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string pathKey, TimeSpan timeout, params string[] args) =>
+        Run(pathKey, timeout, null, args);
+
+    /// <summary>As <see cref="Run(string, TimeSpan, string[])"/>, with <paramref name="environment"/> added to the child's environment.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string pathKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var program = typeof(ChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == pathKey).Value!;
         var psi = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (environment is not null) foreach (var (name, value) in environment) psi.Environment[name] = value;
         psi.ArgumentList.Add("exec");
         psi.ArgumentList.Add(program);
         foreach (var a in args) psi.ArgumentList.Add(a);

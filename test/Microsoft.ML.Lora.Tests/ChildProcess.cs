@@ -48,7 +48,8 @@ internal static class ChildProcess
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static string DotnetHost()
+    /// <summary>The dotnet executable running the tests (a child uses the same SDK and runtime).</summary>
+    internal static string DotnetHost()
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;

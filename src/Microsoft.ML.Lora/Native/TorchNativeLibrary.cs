@@ -25,16 +25,18 @@ public static class TorchNativeLibrary
     private const string FileName = "libLibTorchSharp.so";
     private const string ImportName = "LibTorchSharp";
 
-    private static readonly Lazy<LoadOutcome> Outcome = new(LoadOnce);
+    private static readonly object Gate = new();
+    private static LoadOutcome? outcome;
+    [ThreadStatic] private static bool loading;
 
     /// <summary>
     /// The file TorchSharp's native library was loaded from by this library: the application's own copy, or the weakened copy
     /// in the cache folder. Null where the library leaves loading to TorchSharp (Windows, macOS, no linux copy found).
     /// </summary>
-    internal static string? LoadedFrom => Outcome.Value.Path;
+    internal static string? LoadedFrom => Result().Path;
 
     /// <summary>True when the weakened copy was needed (this system's libstdc++ lacks GLIBCXX_3.4.32).</summary>
-    internal static bool UsesCompatibleCopy => Outcome.Value.CompatibleCopy;
+    internal static bool UsesCompatibleCopy => Result().CompatibleCopy;
 
     /// <summary>
     /// Makes sure TorchSharp's native library is loaded, or throws naming the real cause and the fix. The library calls it
@@ -44,23 +46,61 @@ public static class TorchNativeLibrary
     /// <exception cref="InvalidOperationException">The native library cannot be loaded; the message says why and what to do.</exception>
     public static void EnsureLoaded()
     {
-        var outcome = Outcome.Value;
-        if (outcome.Error is not null) throw new InvalidOperationException(outcome.Error);
-        if (outcome.Path is not null) return;
+        var attempt = Result();
+        if (attempt.Error is not null) throw new InvalidOperationException(attempt.Error);
+        if (attempt.Path is not null) return;
         // Not loaded by us (another OS or layout): let TorchSharp load it, and replace its misleading message if it fails.
         try { TorchSharp.torch.TryInitializeDeviceType(TorchSharp.DeviceType.CPU); }
         catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException)
         {
-            throw new InvalidOperationException(NativeLoadDiagnosis.TorchSharpFailed(e, outcome.SearchedFolders, TorchSharpVersion()), e);
+            throw new InvalidOperationException(NativeLoadDiagnosis.TorchSharpFailed(e, attempt.SearchedFolders, TorchSharpVersion()), e);
         }
     }
 
     // The earliest hook a library has: it runs before any other code of this assembly, so before this library's first
-    // TorchSharp call whatever the entry point (Fit, Model.Load, an adapter import). It never throws; EnsureLoaded reports.
+    // TorchSharp call whatever the entry point (Fit, Model.Load, an adapter import). The load itself waits until TorchSharp.dll
+    // is loaded (which happens before any of its code, its type initializer included, runs), so code that never touches
+    // TorchSharp (ConllReader, the tokenizers) pays nothing. It never throws; EnsureLoaded reports.
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
         Justification = "TorchSharp's native library must be loaded before TorchSharp's type initializer runs, from any entry point.")]
-    internal static void LoadBeforeTorchSharp() => _ = Outcome.Value;
+    internal static void LoadBeforeTorchSharp()
+    {
+        AppDomain.CurrentDomain.AssemblyLoad += OnAssemblyLoad;
+        if (AppDomain.CurrentDomain.GetAssemblies().Any(IsTorchSharp)) LoadQuietly();
+    }
+
+    private static void OnAssemblyLoad(object? sender, AssemblyLoadEventArgs e)
+    {
+        if (!IsTorchSharp(e.LoadedAssembly)) return;
+        AppDomain.CurrentDomain.AssemblyLoad -= OnAssemblyLoad;
+        LoadQuietly();
+    }
+
+    private static void LoadQuietly()
+    {
+        try { _ = Result(); }
+        catch (Exception) { }   // a bug here must not break an assembly load; EnsureLoaded tries again and reports
+    }
+
+    private static bool IsTorchSharp(System.Reflection.Assembly assembly) => assembly.GetName().Name == "TorchSharp";
+
+    /// <summary>The outcome of the one load attempt of this process, made on first use.</summary>
+    private static LoadOutcome Result()
+    {
+        if (Volatile.Read(ref outcome) is { } done) return done;
+        // Re-entered from the AssemblyLoad event while this thread is loading (the attempt's own first touch of TorchSharp.dll
+        // loads it): the outer call is about to have the answer.
+        if (loading) return new LoadOutcome([]);
+        lock (Gate)
+        {
+            if (outcome is { } raced) return raced;
+            loading = true;
+            try { Volatile.Write(ref outcome, LoadOnce()); }
+            finally { loading = false; }
+            return outcome!;
+        }
+    }
 
     private static LoadOutcome LoadOnce()
     {

@@ -31,18 +31,29 @@ internal static class ChildProcess
     public static (int ExitCode, string Stdout, string Stderr) Run(string pathKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var program = typeof(ChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == pathKey).Value!;
-        var psi = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(DotnetHost());
         if (environment is not null) foreach (var (name, value) in environment) psi.Environment[name] = value;
         psi.ArgumentList.Add("exec");
         psi.ArgumentList.Add(program);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        return Exec(psi, timeout);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="psi"/> with its output captured and waits; past <paramref name="timeout"/> the process tree is
+    /// killed and the test fails with the output so far.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) Exec(ProcessStartInfo psi, TimeSpan timeout)
+    {
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);
-            Assert.Fail($"{Path.GetFileName(program)} {string.Join(' ', args)} did not finish in {timeout}; output so far:\n{stdout.Result}\n{stderr.Result}");
+            Assert.Fail($"{Path.GetFileName(psi.FileName)} {string.Join(' ', psi.ArgumentList)} did not finish in {timeout}; output so far:\n{stdout.Result}\n{stderr.Result}");
         }
         p.WaitForExit();
         return (p.ExitCode, stdout.Result, stderr.Result);

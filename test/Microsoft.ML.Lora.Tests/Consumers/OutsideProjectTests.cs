@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using Microsoft.ML.Lora.Native;
+using Microsoft.ML.Lora.Tests.Native;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -54,18 +55,11 @@ public sealed class OutsideProjectTests(ITestOutputHelper output) : IDisposable
     public void ProjectReferenceConsumerFitsAndPredicts_AndALoadFailureNamesItsCause()
     {
         string library = Path.Combine(TestData.RepoRoot, "src", "Microsoft.ML.Lora", "Microsoft.ML.Lora.csproj");
-        string project = WriteConsumer("by-project", $"""<ProjectReference Include="{library}" />""");
-        Dotnet(temp.Path, "build", project, "-c", Configuration);
-        string bin = OutputFolder(project);
-        string cache = temp["native-cache"];
-
-        var run = RunConsumer(bin, cache);
-        Assert.True(run.ExitCode == 0, run.Output);
-        Assert.Matches("PREDICTED (up|down)", run.Output);
+        var (bin, cache) = BuildAndFit(WriteConsumer("by-project", $"""<ProjectReference Include="{library}" />"""));
 
         // The build of a ProjectReference consumer leaves TorchSharp's file as the package has it; where this host's libstdc++
         // lacks the version, the library loaded its weakened copy from the cache folder.
-        Assert.Equal(File.ReadAllBytes(PackageNativeLibrary()), File.ReadAllBytes(DeployedNativeLibrary(bin)));
+        Assert.Equal(File.ReadAllBytes(TorchSharpPackageFiles.NativeLibrary()), File.ReadAllBytes(DeployedNativeLibrary(bin)));
         bool copyMade = Directory.Exists(cache) && Directory.EnumerateFiles(cache, "libLibTorchSharp.so", SearchOption.AllDirectories).Any();
         Assert.Equal(HostLacksGlibcxxVersion(), copyMade);
 
@@ -111,13 +105,7 @@ public sealed class OutsideProjectTests(ITestOutputHelper output) : IDisposable
             """);
         try
         {
-            Dotnet(temp.Path, "build", project, "-c", Configuration);
-            string bin = OutputFolder(project);
-            string cache = temp["native-cache"];
-
-            var run = RunConsumer(bin, cache);
-            Assert.True(run.ExitCode == 0, run.Output);
-            Assert.Matches("PREDICTED (up|down)", run.Output);
+            var (bin, cache) = BuildAndFit(project);
 
             // The package's buildTransitive targets patched the deployed copy at build time where this host needs it, so no
             // run-time copy was made.
@@ -127,15 +115,26 @@ public sealed class OutsideProjectTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal(GlibcxxVersionPatch.Outcome.NotNeeded, GlibcxxVersionPatch.Apply(deployed, GlibcxxVersionPatch.Version, out _, out string reason));
                 Assert.Contains("already a weak requirement", reason);
             }
-            else Assert.Equal(File.ReadAllBytes(PackageNativeLibrary()), deployed);
+            else Assert.Equal(File.ReadAllBytes(TorchSharpPackageFiles.NativeLibrary()), deployed);
             Assert.False(Directory.Exists(cache) && Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories).Any());
         }
         finally
         {
             // The restore extracted the one-off version into the global packages folder: leave no trace there.
-            string extracted = Path.Combine(GlobalPackagesFolder(), "microsoft.ml.lora", version);
+            string extracted = Path.Combine(TorchSharpPackageFiles.GlobalPackagesFolder(), "microsoft.ml.lora", version);
             if (Directory.Exists(extracted)) Directory.Delete(extracted, recursive: true);
         }
+    }
+
+    /// <summary>Builds the consumer and runs it (with its own native cache folder): it must fit and predict.</summary>
+    private (string Bin, string NativeCache) BuildAndFit(string project)
+    {
+        Dotnet(temp.Path, "build", project, "-c", Configuration);
+        string bin = OutputFolder(project), cache = temp["native-cache"];
+        var run = RunConsumer(bin, cache);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Matches("PREDICTED (up|down)", run.Output);
+        return (bin, cache);
     }
 
     private string WriteConsumer(string name, string libraryReference)
@@ -165,17 +164,6 @@ public sealed class OutsideProjectTests(ITestOutputHelper output) : IDisposable
 
     private static string DeployedNativeLibrary(string bin) => Path.Combine(bin, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
 
-    private static string PackageNativeLibrary()
-    {
-        string version = typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(3);
-        return Path.Combine(GlobalPackagesFolder(), "torchsharp", version, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
-    }
-
-    private static string GlobalPackagesFolder() =>
-        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } folder
-            ? folder
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-
     /// <summary>Whether the libstdc++ this process runs on lacks the version TorchSharp's native library asks for.</summary>
     private static bool HostLacksGlibcxxVersion()
     {
@@ -203,7 +191,7 @@ public sealed class OutsideProjectTests(ITestOutputHelper output) : IDisposable
 
     private (int ExitCode, string Output) Run(string workingDirectory, string[] args, IEnumerable<(string Name, string Value)> environment)
     {
-        var psi = new ProcessStartInfo(ChildProcess.DotnetHost()) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(ChildProcess.DotnetHost()) { WorkingDirectory = workingDirectory };
         foreach (var a in args) psi.ArgumentList.Add(a);
         // The test host inherits `dotnet test`'s MSBuild settings; a child build must see a user's plain environment.
         foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
@@ -212,16 +200,8 @@ public sealed class OutsideProjectTests(ITestOutputHelper output) : IDisposable
         psi.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (name, value) in environment) psi.Environment[name] = value;
         var clock = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(CommandTimeout))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', args)} did not finish in {CommandTimeout}:\n{stdout.Result}\n{stderr.Result}");
-        }
-        p.WaitForExit();
-        output.WriteLine($"dotnet {string.Join(' ', args)}: exit {p.ExitCode} after {clock.Elapsed.TotalSeconds:F0} s");
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var (exitCode, stdout, stderr) = ChildProcess.Exec(psi, CommandTimeout);
+        output.WriteLine($"dotnet {string.Join(' ', args)}: exit {exitCode} after {clock.Elapsed.TotalSeconds:F0} s");
+        return (exitCode, stdout + stderr);
     }
 }

@@ -9,18 +9,10 @@ namespace Microsoft.ML.Lora.Tests.Native;
 /// </summary>
 public class TorchNativeLibraryTests
 {
-    private static string PackageNativeLibrary()
-    {
-        string version = typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(3);
-        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
-            ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        return Path.Combine(packages, "torchsharp", version, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
-    }
-
     [Fact]
     public void ThePatchMarksOneRequirementWeakInTorchSharpsLibraryAndChangesOneByte()
     {
-        byte[] original = File.ReadAllBytes(PackageNativeLibrary());
+        byte[] original = File.ReadAllBytes(TorchSharpPackageFiles.NativeLibrary());
         byte[] copy = (byte[])original.Clone();
 
         var outcome = GlibcxxVersionPatch.Apply(original, GlibcxxVersionPatch.Version, out byte[]? patched, out string reason);
@@ -43,7 +35,7 @@ public class TorchNativeLibraryTests
     {
         // GLIBCXX_3.4 is the base version every libstdc++ symbol binds to (std::cout, operator new, ...): weakening it would
         // turn a missing libstdc++ feature into a crash, so the patch refuses and names a symbol.
-        byte[] original = File.ReadAllBytes(PackageNativeLibrary());
+        byte[] original = File.ReadAllBytes(TorchSharpPackageFiles.NativeLibrary());
         var outcome = GlibcxxVersionPatch.Apply(original, "GLIBCXX_3.4", out byte[]? patched, out string reason);
         Assert.Equal(GlibcxxVersionPatch.Outcome.Refused, outcome);
         Assert.Null(patched);
@@ -56,7 +48,7 @@ public class TorchNativeLibraryTests
     [InlineData(100_000)]
     public void ATruncatedOrForeignFileIsRefusedNotThrown(int length)
     {
-        byte[] original = File.ReadAllBytes(PackageNativeLibrary());
+        byte[] original = File.ReadAllBytes(TorchSharpPackageFiles.NativeLibrary());
         var outcome = GlibcxxVersionPatch.Apply(original[..length], GlibcxxVersionPatch.Version, out byte[]? patched, out string reason);
         Assert.Equal(GlibcxxVersionPatch.Outcome.Refused, outcome);
         Assert.Null(patched);
@@ -74,7 +66,7 @@ public class TorchNativeLibraryTests
     [Fact]
     public void TheLibrarysDependenciesAreReadFromItsDynamicSection()
     {
-        var needed = new ElfImage(File.ReadAllBytes(PackageNativeLibrary())).NeededLibraries();
+        var needed = new ElfImage(File.ReadAllBytes(TorchSharpPackageFiles.NativeLibrary())).NeededLibraries();
         Assert.Equal(["libtorch.so", "libc10.so", "libtorch_cpu.so"], needed.Take(3));
         Assert.Contains("libstdc++.so.6", needed);
     }

@@ -127,6 +127,7 @@ public static class TorchNativeLibrary
         }
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static LoadOutcome LoadCompatibleCopy(string library, string originalError, List<string> folders)
     {
         byte[] original = File.ReadAllBytes(library);
@@ -147,6 +148,8 @@ public static class TorchNativeLibrary
             string copy = System.IO.Path.Combine(root, "torchsharp-glibcxx-compat", hash, FileName);
             try
             {
+                // Private to this user where it is created (the temp folder is shared); the content is checked before each load.
+                Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 if (!File.Exists(copy) || !File.ReadAllBytes(copy).AsSpan().SequenceEqual(patched))
                     AtomicFile.Write(copy, s => s.Write(patched!));
             }

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lora.Calibration;
 /// logits so that softmax(logits / T) is better calibrated. T is fitted on held-out logits by minimising the mean
 /// negative log-likelihood; dividing by T never changes which class has the highest score.
 /// </summary>
-public static class TemperatureScaling
+internal static class TemperatureScaling
 {
     /// <summary>The smallest temperature <see cref="Fit(ReadOnlySpan{float}, int, ReadOnlySpan{int})"/> returns: e^-3 ≈ 0.0498.</summary>
     public static readonly float MinTemperature = MathF.Exp(-3);

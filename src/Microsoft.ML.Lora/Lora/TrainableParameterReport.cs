@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Lora.Lora;
+namespace Microsoft.ML.Lora;
 
 /// <summary>Trainable versus total parameter counts, printed like PEFT's <c>print_trainable_parameters()</c>.</summary>
 public sealed record TrainableParameterReport(long Trainable, long Total)

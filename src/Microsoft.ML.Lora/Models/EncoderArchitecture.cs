@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Lora.Models;
 
 /// <summary>The encoder families this library implements, each with its Hugging Face module names.</summary>
-public enum EncoderArchitecture
+internal enum EncoderArchitecture
 {
     /// <summary>BERT and models that are BERT (MiniLM, BioBERT, FinBERT, ...). Hugging Face <c>model_type</c> "bert".</summary>
     Bert,
@@ -15,7 +15,7 @@ public enum EncoderArchitecture
 /// Where each role lives in an architecture's Hugging Face module tree. Fine-tuning methods address modules through these
 /// roles so that one LoRA / adapter / prefix implementation serves every architecture.
 /// </summary>
-public sealed record ArchitectureModuleNames(
+internal sealed record ArchitectureModuleNames(
     string Root,
     string LayerList,
     string Query,

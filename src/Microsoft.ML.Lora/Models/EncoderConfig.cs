@@ -8,7 +8,7 @@ namespace Microsoft.ML.Lora.Models;
 /// The shape of a BERT-family encoder, read from (and written as) a Hugging Face <c>config.json</c>.
 /// BERT/RoBERTa and DistilBERT spell the same quantities differently; this type holds one spelling.
 /// </summary>
-public sealed record EncoderConfig
+internal sealed record EncoderConfig
 {
     /// <summary>Encoder family.</summary>
     public EncoderArchitecture Architecture { get; init; } = EncoderArchitecture.Bert;

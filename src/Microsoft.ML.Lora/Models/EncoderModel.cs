@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lora.Models;
 /// A BERT-family encoder: token ids → last hidden state. Module and parameter names are the Hugging Face ones
 /// (relative to <c>bert.</c> / <c>roberta.</c> / <c>distilbert.</c>), so checkpoints and PEFT adapters map one to one.
 /// </summary>
-public abstract class EncoderModel : NamedModule
+internal abstract class EncoderModel : NamedModule
 {
     private protected readonly AttentionContext AttentionContext = new();
 

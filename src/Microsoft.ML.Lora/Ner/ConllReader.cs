@@ -1,6 +1,7 @@
 using System.Text;
+using Microsoft.ML.Lora.Ner;
 
-namespace Microsoft.ML.Lora.Ner;
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// Reads CoNLL-format sequence-labelling files: one token per line, the word in the first column and the tag in the last,

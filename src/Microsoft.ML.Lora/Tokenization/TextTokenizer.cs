@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lora.Tokenization;
 /// (Hugging Face's BertTokenizer): symbols such as <c>$</c> and <c>+</c> are kept as tokens, newlines and tabs separate
 /// words, words the vocabulary cannot spell become [UNK]. Thread-safe.
 /// </summary>
-public sealed class TextTokenizer
+internal sealed class TextTokenizer
 {
     [ThreadStatic]
     private static EncodingScratch? t_scratch;

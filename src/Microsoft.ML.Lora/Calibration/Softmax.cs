@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Lora.Pipeline;
+namespace Microsoft.ML.Lora.Calibration;
 
 /// <summary>Probabilities from logits, as every task's scorer turns them out.</summary>
 internal static class Softmax

@@ -1,18 +1,24 @@
 namespace Microsoft.ML.Lora.Calibration;
 
-/// <summary>Probabilities from logits, as every task's scorer turns them out.</summary>
+/// <summary>Probabilities from logits: the one softmax (with temperature) that scoring, calibration and metrics use.</summary>
 internal static class Softmax
 {
-    /// <summary>softmax(logits / temperature), computed stably.</summary>
+    /// <summary>softmax(logits / temperature), computed stably in double precision.</summary>
     public static float[] Probabilities(ReadOnlySpan<float> logits, float temperature = 1)
     {
         var p = new float[logits.Length];
-        float max = float.NegativeInfinity;
+        Write(logits, p, temperature);
+        return p;
+    }
+
+    /// <summary>Writes softmax(logits / temperature) into <paramref name="probabilities"/> (of the same length).</summary>
+    public static void Write(ReadOnlySpan<float> logits, Span<float> probabilities, float temperature = 1)
+    {
+        double max = double.NegativeInfinity;
         foreach (var l in logits) max = Math.Max(max, l);
         double sum = 0;
-        for (int i = 0; i < p.Length; i++) sum += p[i] = (float)Math.Exp((logits[i] - max) / temperature);
-        for (int i = 0; i < p.Length; i++) p[i] = (float)(p[i] / sum);
-        return p;
+        foreach (var l in logits) sum += Math.Exp((l - max) / temperature);
+        for (int i = 0; i < logits.Length; i++) probabilities[i] = (float)(Math.Exp((logits[i] - max) / temperature) / sum);
     }
 
     /// <summary>Index of the largest value (the first of equal ones).</summary>

@@ -115,28 +115,15 @@ internal static class TemperatureScaling
         for (int row = 0; row < rows; row++)
         {
             ReadOnlySpan<float> z = logits.Slice(row * classCount, classCount);
-            Span<float> p = probabilities.AsSpan(row * classCount, classCount);
-            double max = double.NegativeInfinity;
             foreach (float value in z)
             {
                 if (!float.IsFinite(value))
                 {
                     throw new ArgumentException($"Row {row} of {nameof(logits)} holds {value.ToString(CultureInfo.InvariantCulture)}; expected finite logits.", nameof(logits));
                 }
-
-                max = Math.Max(max, value);
             }
 
-            double sum = 0;
-            for (int c = 0; c < classCount; c++)
-            {
-                sum += Math.Exp((z[c] - max) / temperature);
-            }
-
-            for (int c = 0; c < classCount; c++)
-            {
-                p[c] = (float)(Math.Exp((z[c] - max) / temperature) / sum);
-            }
+            Softmax.Write(z, probabilities.AsSpan(row * classCount, classCount), temperature);
         }
 
         return probabilities;

@@ -9,7 +9,7 @@ public sealed record TrainableParameterReport(long Trainable, long Total)
     public double Percent => Total == 0 ? 0 : 100.0 * Trainable / Total;
 
     /// <summary>Counts the parameters of <paramref name="module"/> (shared tensors once).</summary>
-    public static TrainableParameterReport Of(nn.Module module)
+    internal static TrainableParameterReport Of(nn.Module module)
     {
         long trainable = 0, total = 0;
         foreach (var p in module.parameters())

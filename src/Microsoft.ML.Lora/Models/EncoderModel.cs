@@ -53,9 +53,6 @@ internal abstract class EncoderModel : NamedModule
         return EncodeCore(inputIds, layout, tokenTypeIds, firstTokenOnly: true);
     }
 
-    /// <summary>BERT's pooled output for <paramref name="sequenceOutput"/>; only when <see cref="HasPooler"/>.</summary>
-    public Tensor Pool(Tensor sequenceOutput) => PoolFirstToken(sequenceOutput[.., 0]);
-
     /// <summary>BERT's pooled output from the first token's hidden state [batch, hidden].</summary>
     internal virtual Tensor PoolFirstToken(Tensor firstToken) => throw new InvalidOperationException($"{Config.ModelType} encoder has no pooler.");
 

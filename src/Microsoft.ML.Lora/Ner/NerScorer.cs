@@ -27,8 +27,8 @@ internal sealed class NerScorer : RowScorer<string[], NerPrediction>
         };
     }
 
-    /// <summary>A variable-length vector of the tag key type.</summary>
-    public static VectorDataViewType PredictedLabelType(int tagCount) => new(new KeyDataViewType(typeof(uint), tagCount));
+    // A variable-length vector of the tag key type.
+    private static VectorDataViewType PredictedLabelType(int tagCount) => new(new KeyDataViewType(typeof(uint), tagCount));
 
     public override IReadOnlyList<string> InputColumns { get; }
 

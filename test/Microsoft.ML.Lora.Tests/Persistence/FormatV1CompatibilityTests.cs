@@ -56,6 +56,24 @@ public class FormatV1CompatibilityTests
         }
     }
 
+    [Fact]
+    public void LoadingAModelLeavesTheThreadCountAsTheUserSetIt()
+    {
+        int before = TorchSharp.torch.get_num_threads();
+        int mine = before == 1 ? 2 : 1;
+        TorchSharp.torch.set_num_threads(mine);
+        try
+        {
+            var loaded = new MLContext().Model.Load(Path.Combine(Folder, "textcls-tiny-bert.zip"), out _);
+            Assert.NotNull(loaded);
+            Assert.Equal(mine, TorchSharp.torch.get_num_threads());
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(before);
+        }
+    }
+
     private static string[] Strings(JsonNode? node) => node!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
 
     private static float[][] Vectors(JsonNode? node) => node!.AsArray().Select(r => r!.AsArray().Select(v => v!.GetValue<float>()).ToArray()).ToArray();

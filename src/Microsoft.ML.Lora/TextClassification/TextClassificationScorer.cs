@@ -14,13 +14,11 @@ internal sealed class TextClassificationScorer : RowScorer<(string Text, string?
 
     public TextClassificationScorer(DataViewSchema input, FineTunedModel model, TextClassificationTask task, ScoringContext context)
     {
-        var columns = task.Columns;
-        ColumnChecks.RequireText(input, columns.Sentence1, "Sentence1");
-        if (columns.Sentence2 is { } s2) ColumnChecks.RequireText(input, s2, "Sentence2");
+        task.Columns.Text.Require(input);
         this.model = model;
         this.task = task;
         this.context = context;
-        InputColumns = columns.Sentence2 is null ? new[] { columns.Sentence1 } : new[] { columns.Sentence1, columns.Sentence2 };
+        InputColumns = task.Columns.Text.Names;
         int classes = model.Head.Outputs;
         var (score, predicted) = (task.Outputs[0], task.Outputs[1]);
         Outputs = new[]
@@ -40,7 +38,7 @@ internal sealed class TextClassificationScorer : RowScorer<(string Text, string?
 
     public override IReadOnlyList<OutputColumn<float[]>> Outputs { get; }
 
-    public override Func<(string Text, string? Pair)> CreateReader(DataViewRow row) => TextClassificationRows.TextReader(row, task.Columns);
+    public override Func<(string Text, string? Pair)> CreateReader(DataViewRow row) => TextRows.Reader(row, task.Columns.Text);
 
     public override float[][] Score(IReadOnlyList<(string Text, string? Pair)> inputs)
     {
@@ -48,7 +46,8 @@ internal sealed class TextClassificationScorer : RowScorer<(string Text, string?
         var rows = new List<ClassificationExample>(inputs.Count);
         foreach (var (text, pair) in inputs)
         {
-            rows.Add(TextClassificationRows.Encode(model.Tokenizer, model.MaxSequenceLength, text, pair, label: -1, out bool cut));
+            var encoded = TextRows.Encode(model.Tokenizer, model.MaxSequenceLength, text, pair, out bool cut);
+            rows.Add(new ClassificationExample(encoded.Ids, encoded.TypeIds, Label: -1));
             if (cut) truncated++;
         }
         if (truncated > 0)

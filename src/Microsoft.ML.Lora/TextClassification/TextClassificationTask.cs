@@ -78,9 +78,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
     public override DataViewType? CheckTrainingInput(SchemaShape input)
     {
         var label = ColumnChecks.RequireShape(input, Columns.Label, "Label", c => c.IsKey && c.Kind == SchemaShape.Column.VectorKind.Scalar, "a key type");
-        static bool IsText(SchemaShape.Column c) => c.ItemType is TextDataViewType && c.Kind == SchemaShape.Column.VectorKind.Scalar;
-        ColumnChecks.RequireShape(input, Columns.Sentence1, "Sentence1", IsText, "String");
-        if (Columns.Sentence2 is { } s2) ColumnChecks.RequireShape(input, s2, "Sentence2", IsText, "String");
+        Columns.Text.Require(input);
         return label.Annotations.TryFindColumn(AnnotationUtils.Kinds.KeyValues, out var values) ? values.ItemType : null;
     }
 
@@ -166,8 +164,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
     private (DataViewSchema.Column Label, KeyDataViewType Type) RequireColumns(DataViewSchema schema, string labelRole)
     {
         var label = ColumnChecks.RequireKey(schema, Columns.Label, labelRole);
-        ColumnChecks.RequireText(schema, Columns.Sentence1, "Sentence1");
-        if (Columns.Sentence2 is { } s2) ColumnChecks.RequireText(schema, s2, "Sentence2");
+        Columns.Text.Require(schema);
         return label;
     }
 

@@ -103,9 +103,4 @@ public class ResumeFingerprintTests : IDisposable
         var data = Keyed(ml, ToyData.Sentiment(2));
         Assert.False(Interrupt(data, o => { o.ValidationSet = Keyed(ml, ToyData.Sentiment(1)); return o; }).Resumed);
     }
-
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }

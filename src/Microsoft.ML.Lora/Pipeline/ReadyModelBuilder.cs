@@ -1,8 +1,8 @@
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Models;
-using static TorchSharp.torch;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.Lora.Pipeline;
 

@@ -21,7 +21,7 @@ public static class ConllReader
     /// <param name="path">The file to read.</param>
     /// <param name="sourceScheme">
     /// When given, every tag is checked against this scheme and the tags are converted to IOB2
-    /// (see <see cref="TagSchemeConverter"/>); when null, tags are returned as written, unchecked.
+    /// first; when null, tags are returned as written, unchecked.
     /// </param>
     /// <returns>The sentences in file order.</returns>
     /// <exception cref="InvalidDataException">A line has fewer than two columns, or a tag is not valid in <paramref name="sourceScheme"/>; the message names the file and line.</exception>

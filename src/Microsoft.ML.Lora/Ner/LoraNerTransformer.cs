@@ -59,12 +59,12 @@ public sealed class LoraNerTransformer : FineTunedTransformer
 
     /// <summary>
     /// Turns one prediction (the <c>PredictedLabel</c> and <c>Confidence</c> of a row, e.g. from a PredictionEngine) into
-    /// entities, read with conlleval's rules by <see cref="EntitySpanDecoder"/> after <see cref="TagSchemeConverter.RepairIob2"/>.
+    /// entities as <see cref="EntitySpan.FromTags"/> reads tags: repaired into valid IOB2, then read with conlleval's rules.
     /// </summary>
     /// <param name="words">The row's words (for a sentence column, the sentence split on whitespace).</param>
     /// <param name="predictedLabel">One tag key per word (1-based, as in <c>PredictedLabel</c>).</param>
     /// <param name="confidence">Optional: one confidence per word; an entity's is their mean.</param>
-    /// <exception cref="ArgumentException">The counts differ, or a key is not one of the model's task.Tags.</exception>
+    /// <exception cref="ArgumentException">The counts differ, or a key is not one of the model's tags.</exception>
     public IReadOnlyList<EntitySpan> ToEntities(IReadOnlyList<string> words, IReadOnlyList<uint> predictedLabel, IReadOnlyList<float>? confidence = null)
     {
         ArgumentNullException.ThrowIfNull(words);
@@ -79,7 +79,7 @@ public sealed class LoraNerTransformer : FineTunedTransformer
                 throw new ArgumentException($"Predicted tag {i} has key {key}; the model's keys are 1 to {task.Tags.Count}.", nameof(predictedLabel));
             names[i] = task.Tags.Tags[(int)key - 1];
         }
-        return EntitySpanDecoder.Decode(words, TagSchemeConverter.RepairIob2(names), confidence);
+        return EntitySpan.FromTags(words, names, confidence);
     }
 
     // ---- ML.NET persistence ----

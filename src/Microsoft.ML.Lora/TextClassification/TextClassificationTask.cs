@@ -128,7 +128,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
     }
 
     /// <summary>Labelled rows of <paramref name="data"/> (for calibration), tokenized as the model's input; the label key count must be the model's.</summary>
-    public List<ClassificationExample> ReadLabelled(IDataView data, FineTunedModel model, Microsoft.ML.Runtime.IChannel ch)
+    public List<ClassificationExample> ReadLabelled(IDataView data, FineTunedModel model, IChannel ch)
     {
         var (_, keyType) = RequireColumns(data.Schema, "Label");
         if (keyType.Count != (ulong)model.Head.Outputs)

@@ -1,4 +1,4 @@
-using Microsoft.ML.Lora.Ner;
+using Microsoft.ML.Lora;
 
 namespace Ner;
 

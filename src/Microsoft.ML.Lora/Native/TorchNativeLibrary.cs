@@ -3,8 +3,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.ML.Lora.IO;
+using Microsoft.ML.Lora.Native;
 
-namespace Microsoft.ML.Lora.Native;
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// Loads TorchSharp's native library (libLibTorchSharp.so) before TorchSharp first needs it, so that an application works on

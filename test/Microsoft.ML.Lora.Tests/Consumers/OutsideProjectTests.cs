@@ -32,7 +32,7 @@ public sealed class OutsideProjectTests(ITestOutputHelper output) : IDisposable
     // What a user writes after reading the README: labelled rows, the estimator, Fit, a PredictionEngine.
     private const string Program = """
         using Microsoft.ML;
-        using Microsoft.ML.Lora.TextClassification;
+        using Microsoft.ML.Lora;
 
         var ml = new MLContext(seed: 1);
         var rows = new[] { "profit rose", "record profit", "shares jumped", "loss widened", "shares fell", "profit warning" }

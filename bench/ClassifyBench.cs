@@ -170,7 +170,7 @@ internal static class ClassifyBench
         byte[] onnx;
         using (var s = OnnxModelResource.Open()) { var ms = new MemoryStream(); s.CopyTo(ms); onnx = ms.ToArray(); }
         using var session = ScoringThroughput.OrtSession(onnx, threads: 2);
-        return ScoringThroughput.Best(3, ScoringThroughput.Ort(session, Checkpoints.PretrainedModel.MiniLmL6V2.LoadTokenizer(), texts, 128), texts.Length);
+        return ScoringThroughput.Best(3, ScoringThroughput.Ort(session, PretrainedModel.MiniLmL6V2.LoadTokenizer(), texts, 128), texts.Length);
     }
 
     private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>

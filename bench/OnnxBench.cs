@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Native;
-using Microsoft.ML.Lora.TextClassification;
+using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 
 namespace Microsoft.ML.Lora.Bench;
@@ -57,8 +57,8 @@ internal static class OnnxBench
 
         // Parity: the library's logits (its own batching) vs ONNX Runtime's on the export's own tokenizer files.
         var encoded = texts.Select(t => scoring.Tokenizer.Encode(t, null, scoring.MaxSequenceLength)).ToList();
-        var library = TextClassificationScoring.Logits(scoring, encoded.Select(e => e.InputIds.ToArray()).ToList(),
-            encoded.Select(e => e.TokenTypeIds.ToArray()).ToList(), 32);
+        var library = BatchedLogits.Compute(scoring, encoded.Select(e => e.InputIds.ToArray()).ToList(),
+            encoded.Select(e => e.TokenTypeIds.ToArray()).ToList(), 32, perToken: false);
         var ort = new float[texts.Length][];
         ScoringThroughput.Ort(session, tokenizer, texts, scoring.MaxSequenceLength, result: ort)();
         double maxDiff = 0, sumDiff = 0;

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Lora.Models;
 
 /// <summary>The encoder families this library implements, each with its Hugging Face module names.</summary>
-public enum EncoderArchitecture
+internal enum EncoderArchitecture
 {
     /// <summary>BERT and models that are BERT (MiniLM, BioBERT, FinBERT, ...). Hugging Face <c>model_type</c> "bert".</summary>
     Bert,
@@ -13,9 +13,9 @@ public enum EncoderArchitecture
 
 /// <summary>
 /// Where each role lives in an architecture's Hugging Face module tree. Fine-tuning methods address modules through these
-/// roles so that one LoRA / adapter / prefix implementation serves every architecture.
+/// roles so that one LoRA / adapter / prefix implementation (and the ONNX export's layer) serves every architecture.
 /// </summary>
-public sealed record ArchitectureModuleNames(
+internal sealed record ArchitectureModuleNames(
     string Root,
     string LayerList,
     string Query,
@@ -30,13 +30,13 @@ public sealed record ArchitectureModuleNames(
     {
         EncoderArchitecture.Bert => Bert,
         EncoderArchitecture.Roberta => Bert with { Root = "roberta" },
-        EncoderArchitecture.DistilBert => new("distilbert", "transformer.layer", "attention.q_lin", "attention.k_lin",
-            "attention.v_lin", "attention.out_lin", "ffn.lin1", "ffn.lin2"),
+        EncoderArchitecture.DistilBert => new("distilbert", "transformer.layer", "attention.q_lin", "attention.k_lin", "attention.v_lin",
+            "attention.out_lin", "ffn.lin1", "ffn.lin2"),
         _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "Unknown encoder architecture."),
     };
 
-    private static readonly ArchitectureModuleNames Bert = new("bert", "encoder.layer", "attention.self.query",
-        "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense");
+    private static readonly ArchitectureModuleNames Bert = new("bert", "encoder.layer", "attention.self.query", "attention.self.key",
+        "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense");
 
     /// <summary>The default LoRA targets PEFT uses for this architecture (query and value projections).</summary>
     public IReadOnlyList<string> DefaultLoraTargets => new[] { Query[(Query.LastIndexOf('.') + 1)..], Value[(Value.LastIndexOf('.') + 1)..] };

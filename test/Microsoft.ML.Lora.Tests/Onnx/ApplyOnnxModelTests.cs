@@ -1,14 +1,13 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.TextClassification;
-using Microsoft.ML.Lora.Tokenization;
 using Microsoft.ML.Transforms;
 using Xunit;
 
 namespace Microsoft.ML.Lora.Tests.Onnx;
 
 /// <summary>
-/// An exported classifier scored in a plain ML.NET pipeline: text → token ids (this library's tokenizer, in a CustomMapping)
-/// → <c>ApplyOnnxModel</c> → logits. ML.NET's ONNX transformer takes fixed-size vector columns only, so each row is padded
+/// An exported classifier scored in a plain ML.NET pipeline: text → token ids (FastBertTokenizer on the exported
+/// <c>tokenizer.json</c>, in a CustomMapping) → <c>ApplyOnnxModel</c> → logits. ML.NET's ONNX transformer takes fixed-size vector columns only, so each row is padded
 /// to a fixed length; the attention mask hides the padding from the model.
 /// </summary>
 public class ApplyOnnxModelTests : IDisposable
@@ -43,15 +42,15 @@ public class ApplyOnnxModelTests : IDisposable
         var folder = Directory.CreateDirectory(temp["export"]).FullName;
         model.ExportToOnnx(Path.Combine(folder, "model.onnx"));
 
-        var tokenizer = TextTokenizer.FromHuggingFaceFolder(folder);
+        var tokenizer = new FastBertTokenizer.BertTokenizer();
+        using (var json = File.OpenRead(Path.Combine(folder, "tokenizer.json"))) tokenizer.LoadTokenizerJson(json);
         var pipeline = ml.Transforms.CustomMapping((TextRow row, TokenRow tokens) =>
             {
-                var encoded = tokenizer.Encode(row.Text, null, Length);
-                Array.Fill(tokens.input_ids, tokenizer.PadId);   // ML.NET reuses the output row: reset the padding
-                Array.Clear(tokens.attention_mask);
-                Array.Clear(tokens.token_type_ids);
-                for (int i = 0; i < encoded.Length; i++)
-                    (tokens.input_ids[i], tokens.attention_mask[i], tokens.token_type_ids[i]) = (encoded.InputIds[i], 1, encoded.TokenTypeIds[i]);
+                // Every row padded to Length: ML.NET's ONNX transformer takes fixed-size vectors only.
+                var (ids, mask, types) = tokenizer.Encode(row.Text, Length, padTo: Length);
+                ids.Span.CopyTo(tokens.input_ids);
+                mask.Span.CopyTo(tokens.attention_mask);
+                types.Span.CopyTo(tokens.token_type_ids);
             }, contractName: null)
             .Append(ml.Transforms.ApplyOnnxModel(new[] { "logits" }, new[] { "input_ids", "attention_mask", "token_type_ids" }, Path.Combine(folder, "model.onnx"),
                 shapeDictionary: new Dictionary<string, int[]>

@@ -107,7 +107,7 @@ internal static class ExportTestModels
     public static float[][] ClassifierLogits(FineTunedModel model, IReadOnlyList<string> texts, int? maxLength = null)
     {
         var encoded = texts.Select(t => model.Tokenizer.Encode(t, null, maxLength ?? model.MaxSequenceLength)).ToList();
-        return TextClassificationScoring.Logits(model, encoded.Select(e => e.InputIds.ToArray()).ToList(), encoded.Select(e => e.TokenTypeIds.ToArray()).ToList(), 32);
+        return BatchedLogits.Compute(model, encoded.Select(e => e.InputIds.ToArray()).ToList(), encoded.Select(e => e.TokenTypeIds.ToArray()).ToList(), 32, perToken: false);
     }
 
     /// <summary>max |a − b| over the values that belong to real tokens (token heads) or to every row (sequence heads).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
+using Microsoft.ML.Lora.Calibration;
 using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Methods;

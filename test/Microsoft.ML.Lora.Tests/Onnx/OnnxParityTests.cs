@@ -11,10 +11,10 @@ public class OnnxParityTests
 {
     private const float Tolerance = 1e-4f;
 
-    public static TheoryData<EncoderArchitecture, Head, string> Cases()
+    public static TheoryData<Architecture, Head, string> Cases()
     {
-        var data = new TheoryData<EncoderArchitecture, Head, string>();
-        foreach (var arch in Enum.GetValues<EncoderArchitecture>())
+        var data = new TheoryData<Architecture, Head, string>();
+        foreach (var arch in Enum.GetValues<Architecture>())
             foreach (var head in Enum.GetValues<Head>())
                 foreach (var method in new[] { "none", "lora", "adapters", "prefix" })
                     data.Add(arch, head, method);
@@ -33,20 +33,20 @@ public class OnnxParityTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void OnnxRuntimeGivesTheLibrarysLogits(EncoderArchitecture arch, Head head, string method)
+    public void OnnxRuntimeGivesTheLibrarysLogits(Architecture arch, Head head, string method)
     {
-        using var model = Create(arch, head, method);
+        using var model = Create(arch.ToEncoder(), head, method);
         float diff = ExportAndCompare(model);
         Assert.True(diff <= Tolerance, $"{arch} {head} {method}: max |Δlogit| {diff}");
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert, "gelu_new")]
-    [InlineData(EncoderArchitecture.Roberta, "gelu_pytorch_tanh")]
-    [InlineData(EncoderArchitecture.DistilBert, "relu")]
-    public void EveryActivationIsWrittenAsTheLibraryComputesIt(EncoderArchitecture arch, string hiddenAct)
+    [InlineData(Architecture.Bert, "gelu_new")]
+    [InlineData(Architecture.Roberta, "gelu_pytorch_tanh")]
+    [InlineData(Architecture.DistilBert, "relu")]
+    public void EveryActivationIsWrittenAsTheLibraryComputesIt(Architecture arch, string hiddenAct)
     {
-        using var model = Create(arch, Head.Token, hiddenAct: hiddenAct);
+        using var model = Create(arch.ToEncoder(), Head.Token, hiddenAct: hiddenAct);
         float diff = ExportAndCompare(model);
         Assert.True(diff <= Tolerance, $"{arch} {hiddenAct}: max |Δlogit| {diff}");
     }
@@ -89,11 +89,11 @@ public class OnnxParityTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Roberta)]
-    [InlineData(EncoderArchitecture.DistilBert)]
-    public void ModelsWithoutTokenTypesTakeNoTokenTypeIds(EncoderArchitecture arch)
+    [InlineData(Architecture.Roberta)]
+    [InlineData(Architecture.DistilBert)]
+    public void ModelsWithoutTokenTypesTakeNoTokenTypeIds(Architecture arch)
     {
-        using var model = Create(arch, Head.Sequence);
+        using var model = Create(arch.ToEncoder(), Head.Sequence);
         var graph = OnnxModelBuilder.Build(model, OnnxHead(model), "test").Graph;
         Assert.Equal(new[] { "input_ids", "attention_mask" }, graph.Input.Select(i => i.Name));
     }

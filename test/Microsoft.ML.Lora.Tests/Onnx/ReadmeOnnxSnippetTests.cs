@@ -1,6 +1,4 @@
-using Microsoft.ML.Lora.Checkpoints;
-using Microsoft.ML.Lora.TextClassification;
-using Microsoft.ML.Lora.Tokenization;
+using FastBertTokenizer;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Xunit;
@@ -29,7 +27,7 @@ public class ReadmeOnnxSnippetTests : IDisposable
     }
 
     [Fact]
-    public void SnippetRunsAndItsLogitsAreTheClassifiers()
+    public async Task SnippetRunsAndItsLogitsAreTheClassifiers()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(TextClassification.ToyData.Sentiment(repeat: 1).Select(r => new Row { Text = r.Sentence1, Label = r.Label }));
@@ -47,15 +45,16 @@ public class ReadmeOnnxSnippetTests : IDisposable
         Directory.CreateDirectory("export");
         classifier.ExportToOnnx("export/model.onnx");   // + scoring.json, tokenizer files and config.json beside it
 
-        var tokenizer = TextTokenizer.FromHuggingFaceFolder("export");
-        var batch = tokenizer.EncodeBatch(new[] { "Shares jumped after the earnings beat" }, null, maxLength: 128);
-        int[] dims = { batch.BatchSize, batch.SequenceLength };
+        var tokenizer = new BertTokenizer();
+        await tokenizer.LoadTokenizerJsonAsync("export/tokenizer.json");
+        var (ids, mask, types) = tokenizer.Encode("Shares jumped after the earnings beat", maximumTokens: 128);
+        int[] dims = { 1, ids.Length };
         using var session = new InferenceSession("export/model.onnx");
         using var results = session.Run(new[]
         {
-            NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(batch.InputIds, dims)),
-            NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(batch.AttentionMask, dims)),
-            NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(batch.TokenTypeIds, dims)),   // BERT models only
+            NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(ids, dims)),
+            NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(mask, dims)),
+            NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(types, dims)),   // BERT models only
         });
         float[] logits = results.First().AsTensor<float>().ToArray();   // [batch, classes]; Score = softmax(logits / temperature)
         // README ONNX export: end

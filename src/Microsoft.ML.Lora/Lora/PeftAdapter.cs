@@ -82,7 +82,7 @@ public static class PeftAdapter
     {
         var path = Path.Combine(folder, PeftAdapterConfig.FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"No {PeftAdapterConfig.FileName} in adapter folder {folder}.", path);
-        return PeftAdapterConfig.Parse(File.ReadAllText(path), path);
+        return PeftAdapterConfig.Parse(JsonFields.ReadAllText(path), path);
     }
 
     /// <summary>
@@ -92,6 +92,9 @@ public static class PeftAdapter
     /// <exception cref="InvalidDataException">The adapter does not fit: the message names the first mismatching key and both shapes.</exception>
     public static LoraOptions Load(TaskModel model, string folder)
     {
+        // Temporary files of a save that was killed are garbage: remove them (never the files themselves, which renames keep whole).
+        foreach (var file in new[] { WeightsFileName, PeftAdapterConfig.FileName })
+            TempFiles.RemoveAbandoned(Path.GetFullPath(Path.Combine(folder, file)));
         var config = ReadConfig(folder);
         var path = Path.Combine(folder, WeightsFileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"No {WeightsFileName} in adapter folder {folder}.", path);

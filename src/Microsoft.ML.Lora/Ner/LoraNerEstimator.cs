@@ -43,6 +43,8 @@ public sealed class LoraNerEstimator : IEstimator<LoraNerTransformer>
     {
         var host = env.Register("LoraNer");
         using var ch = host.Start("Fit");
+        DataChecks.RequireRows(input, "training data");
+        if (options.ValidationSet is { } validationSet) DataChecks.RequireRows(validationSet, "validation set");
         NerColumnTypes.RequireWords(input.Schema, options.SentenceColumnName, "Sentence");
         var (_, keyNames) = NerColumnTypes.RequireTags(input.Schema, options.LabelColumnName, "Label");
         if (options.LabelScheme == TagScheme.Iob2 && keyNames?.FirstOrDefault(k => !IobTag.TryParse(k, TagScheme.Iob2, out _)) is { } bad)

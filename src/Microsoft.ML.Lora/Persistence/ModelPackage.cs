@@ -91,8 +91,9 @@ internal static class ModelPackage
         string task = json["task"]?.GetValue<string>() ?? "";
         if (task != expectedTask) throw new InvalidDataException($"{where}: holds a '{task}' model, expected '{expectedTask}'.");
 
-        ReadBlob(ctx, VocabEntry, r => vocab = r.ReadBytes(r.ReadInt32()), where);
-        ReadBlob(ctx, WeightsEntry, r => { long n = r.ReadInt64(); weights = r.ReadBytes(checked((int)n)); if (weights.LongLength != n) throw new EndOfStreamException(); }, where);
+        PackageLimits.CheckEntries(ctx, where);
+        ReadBlob(ctx, VocabEntry, r => vocab = PackageLimits.ReadBlob(r, r.ReadInt32(), VocabEntry, where), where);
+        ReadBlob(ctx, WeightsEntry, r => weights = PackageLimits.ReadBlob(r, r.ReadInt64(), WeightsEntry, where), where);
         Verify(vocab!, json["vocab_sha256"], VocabEntry, where);
         Verify(weights!, json["weights_sha256"], WeightsEntry, where);
 
@@ -107,6 +108,9 @@ internal static class ModelPackage
         string baseName = json["base_model"]!.GetValue<string>();
         bool poolerIsHead = heads.Any(h => h.EndsWith(".pooler", StringComparison.Ordinal));
 
+        PackageLimits.CheckBacked(config, numLabels, embedded, weights!.LongLength,
+            embedded ? new FileInfo(Path.Combine(PretrainedModel.MiniLmL6V2.ResolveFolder(), EmbeddedMiniLm.ModelFileName)).Length : 0, where);
+        _ = SafetensorsHeader.Read(new MemoryStream(weights), $"{where}/{WeightsEntry}");   // shapes must match byte ranges before PyBridge allocates them
         var encoder = EncoderModel.Create(config, addPoolingLayer: config.Architecture == EncoderArchitecture.Bert && task == TaskNames.TextClassification);
         if (embedded)
         {

@@ -38,6 +38,7 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
     {
         var host = env.Register("LoraTextClassification");
         using var ch = host.Start("Fit");
+        DataChecks.RequireRows(input, "training data");
         var (labelColumn, labelType) = ColumnChecks.RequireKey(input.Schema, options.LabelColumnName, "Label");
         ColumnChecks.RequireText(input.Schema, options.Sentence1ColumnName, "Sentence1");
         if (options.Sentence2ColumnName is { } s2) ColumnChecks.RequireText(input.Schema, s2, "Sentence2");
@@ -47,9 +48,11 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
         var reader = new TextClassificationDataReader(session.Tokenizer, session.MaxSequenceLength, options);
         var train = reader.ReadLabelled(input, "training data", ch);
         if (train.Count == 0) throw new InvalidOperationException("The training data has no rows.");
+        DataChecks.WarnAboutEmptyClasses(train.Select(e => e.Label), classes, KeyValueNames.FromColumn(labelColumn)?.Values, "training data", ch);
         List<ClassificationExample>? validation = null;
         if (options.ValidationSet is { } val)
         {
+            DataChecks.RequireRows(val, "validation set");
             var (_, valType) = ColumnChecks.RequireKey(val.Schema, options.LabelColumnName, "Validation label");
             if (valType.Count != labelType.Count)
                 throw new ArgumentOutOfRangeException(options.LabelColumnName, $"Validation label column '{options.LabelColumnName}' has {valType.Count} classes, the training data {labelType.Count}: map both with the same MapValueToKey.");

@@ -14,7 +14,10 @@ internal static class TempFiles
     private static readonly string Host = Sanitize(Environment.MachineName);
 
     /// <summary>A fresh temporary name beside <paramref name="fullPath"/> (same folder, so a rename replaces it atomically).</summary>
-    public static string NameFor(string fullPath) => $"{fullPath}.{Host}-{Environment.ProcessId}.{Guid.NewGuid():N}{Suffix}";
+    public static string NameFor(string fullPath) => NameFor(fullPath, Environment.ProcessId);
+
+    /// <summary>The temporary name process <paramref name="processId"/> of this host would use (tests make a dead process's leftovers).</summary>
+    internal static string NameFor(string fullPath, int processId) => $"{fullPath}.{Host}-{processId}.{Guid.NewGuid():N}{Suffix}";
 
     /// <summary>
     /// Deletes the temporary files and folders of <paramref name="fullPath"/> that a process of this host left behind when

@@ -71,7 +71,11 @@ internal static class ModelPackage
     {
         ctx.CheckAtModel(version);
         TorchRuntime.ConfigureThreads(null);
-        return Load(ctx, expectedTask, createHead, LoadDevice.For(env));
+        try { return Load(ctx, expectedTask, createHead, LoadDevice.For(env)); }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or InvalidOperationException or FormatException or System.Text.Json.JsonException)
+        {
+            throw LoadErrors.ForMlNetBoundary(e, $"model entry '{ctx.Directory ?? ""}'");
+        }
     }
 
     /// <summary>Rebuilds the model; <paramref name="createHead"/> makes the task's head from the encoder and whether the pooler is part of it.</summary>
@@ -120,7 +124,8 @@ internal static class ModelPackage
             HuggingFaceCheckpoint.LoadWeights(encoder, PretrainedModel.MiniLmL6V2.ResolveFolder());
         }
         var model = createHead(encoder, numLabels, poolerIsHead);
-        method.Apply(model);
+        try { method.Apply(model); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{where}: the fine-tuning method does not fit the model ({e.Message}).", e); }
         Dictionary<string, Tensor> tensors;
         try { tensors = Safetensors.LoadStateDict(new MemoryStream(weights!), leaveOpen: false); }
         catch (Exception e) { throw new InvalidDataException($"{where}: {WeightsEntry} cannot be read ({e.Message}).", e); }

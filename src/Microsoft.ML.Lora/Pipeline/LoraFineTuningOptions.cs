@@ -24,10 +24,10 @@ public abstract class LoraFineTuningOptions
     /// <summary>Examples per optimizer step. Default 32.</summary>
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>Peak learning rate of AdamW; null = the method's default (LoRA 5e-4, full 5e-5, last layers 1e-4, head-only 1e-3, adapters 5e-4, prefix 5e-3).</summary>
+    /// <summary>Peak learning rate of AdamW, in (0, 1]; null = the method's default (LoRA 5e-4, full 5e-5, last layers 1e-4, head-only 1e-3, adapters 5e-4, prefix 5e-3).</summary>
     public double? LearningRate { get; set; }
 
-    /// <summary>AdamW weight decay (not applied to biases and LayerNorm). Default 0.01.</summary>
+    /// <summary>AdamW weight decay (not applied to biases and LayerNorm), in [0, 1]. Default 0.01.</summary>
     public double WeightDecay { get; set; } = 0.01;
 
     /// <summary>Fraction of all steps spent warming the learning rate up from 0; it then decays linearly to 0. Default 0.06.</summary>
@@ -83,8 +83,9 @@ public abstract class LoraFineTuningOptions
         OptionChecks.InRange(Epochs, 1, int.MaxValue, nameof(Epochs));
         OptionChecks.InRange(BatchSize, 1, OptionChecks.MaxBatchSize, nameof(BatchSize));
         OptionChecks.InRange(ScoringBatchSize, 1, OptionChecks.MaxBatchSize, nameof(ScoringBatchSize));
-        if (LearningRate is { } lr) OptionChecks.InRange(lr, 0, double.PositiveInfinity, nameof(LearningRate), minExclusive: true);
-        OptionChecks.InRange(WeightDecay, 0, double.PositiveInfinity, nameof(WeightDecay));
+        // AdamW moves each weight by about the learning rate per step: above 1 nothing trains (and libtorch overflows float).
+        if (LearningRate is { } lr) OptionChecks.InRange(lr, 0, 1, nameof(LearningRate), minExclusive: true);
+        OptionChecks.InRange(WeightDecay, 0, 1, nameof(WeightDecay));
         OptionChecks.InRange(WarmupFraction, 0, 1, nameof(WarmupFraction));
         OptionChecks.InRange(MaxGradNorm, 0, double.PositiveInfinity, nameof(MaxGradNorm));
         if (MaxSequenceLength is { } max) OptionChecks.InRange(max, 3, int.MaxValue, nameof(MaxSequenceLength));

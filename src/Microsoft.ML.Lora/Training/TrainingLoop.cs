@@ -162,7 +162,7 @@ internal static class TrainingLoop
             Restore(model, best);
         }
         DisposeAll(best);
-        DivergenceCheck.ThrowIfNotFinite(model, trainableNames, state.GlobalStep, s.LearningRate);
+        DivergenceCheck.ThrowIfDiverged(model, task, train, trainableNames, state.GlobalStep, s.LearningRate, device);
         if (s.CheckpointDirectory is not null) TrainingCheckpoint.Delete(s.CheckpointDirectory);
         model.eval();
         Report(TrainingPhase.Completed, history.Epochs.LastOrDefault()?.ValidationLoss, history.Epochs.LastOrDefault()?.ValidationMetric, force: true);

@@ -1,8 +1,8 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Calibration;
 using Microsoft.ML.Lora.Models;
-using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Persistence;
+using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Lora.TextClassification;

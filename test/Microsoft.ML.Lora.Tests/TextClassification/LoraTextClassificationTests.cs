@@ -175,7 +175,7 @@ public class LoraTextClassificationTests : IDisposable
         var est = ml.Transforms.LoraFineTune(Options(epochs: 1));
 
         var missing = Assert.ThrowsAny<ArgumentException>(() => ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
-            { BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder), LabelColumnName = "Sentiment" }).Fit(data));
+        { BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder), LabelColumnName = "Sentiment" }).Fit(data));
         Assert.Contains("'Sentiment'", missing.Message);
 
         var notKey = Assert.ThrowsAny<ArgumentException>(() => est.Fit(raw));

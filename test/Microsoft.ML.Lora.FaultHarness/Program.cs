@@ -19,49 +19,49 @@ var ml = new MLContext(seed: 1);
 switch (args[0])
 {
     case "train":
-    {
-        var data = ToyData(ml);
-        var options = Options(args[1], seed: 3, epochs: int.Parse(args[3], CultureInfo.InvariantCulture));
-        options.CheckpointDirectory = args[2];
-        options.CheckpointEverySteps = 1;
-        Say("started", true);
-        var model = ml.Transforms.LoraFineTune(options).Fit(data);
-        Say("resumed", model.TrainingHistory!.Resumed);
-        Say("score", FirstScore(model.Transform(data)));
-        Say("accuracy", ml.MulticlassClassification.Evaluate(model.Transform(data)).MicroAccuracy);
-        return 0;
-    }
+        {
+            var data = ToyData(ml);
+            var options = Options(args[1], seed: 3, epochs: int.Parse(args[3], CultureInfo.InvariantCulture));
+            options.CheckpointDirectory = args[2];
+            options.CheckpointEverySteps = 1;
+            Say("started", true);
+            var model = ml.Transforms.LoraFineTune(options).Fit(data);
+            Say("resumed", model.TrainingHistory!.Resumed);
+            Say("score", FirstScore(model.Transform(data)));
+            Say("accuracy", ml.MulticlassClassification.Evaluate(model.Transform(data)).MicroAccuracy);
+            return 0;
+        }
     case "save-adapter":
-    {
-        var data = ToyData(ml);
-        var models = new[] { 3, 4 }.Select(seed => ml.Transforms.LoraFineTune(Options(args[1], seed, epochs: 1)).Fit(data)).ToArray();
-        for (long i = 0; ; i++)
         {
-            models[i % 2].SaveAdapter(args[2]);
-            if (i < 2) Say($"hash{i}", Hash(Path.Combine(args[2], PeftAdapter.WeightsFileName)));
-            Say("saved", i);
+            var data = ToyData(ml);
+            var models = new[] { 3, 4 }.Select(seed => ml.Transforms.LoraFineTune(Options(args[1], seed, epochs: 1)).Fit(data)).ToArray();
+            for (long i = 0; ; i++)
+            {
+                models[i % 2].SaveAdapter(args[2]);
+                if (i < 2) Say($"hash{i}", Hash(Path.Combine(args[2], PeftAdapter.WeightsFileName)));
+                Say("saved", i);
+            }
         }
-    }
     case "save-model":
-    {
-        var data = ToyData(ml);
-        var models = new[] { 3, 4 }.Select(seed => ml.Transforms.LoraFineTune(Options(args[1], seed, epochs: 1)).Fit(data)).ToArray();
-        for (int m = 0; m < 2; m++) Say($"score{m}", FirstScore(models[m].Transform(data)));
-        for (long i = 0; ; i++)
         {
-            ml.Model.SaveAtomically(models[i % 2], data.Schema, args[2]);
-            Say("saved", i);
+            var data = ToyData(ml);
+            var models = new[] { 3, 4 }.Select(seed => ml.Transforms.LoraFineTune(Options(args[1], seed, epochs: 1)).Fit(data)).ToArray();
+            for (int m = 0; m < 2; m++) Say($"score{m}", FirstScore(models[m].Transform(data)));
+            for (long i = 0; ; i++)
+            {
+                ml.Model.SaveAtomically(models[i % 2], data.Schema, args[2]);
+                Say("saved", i);
+            }
         }
-    }
     case "convert-cache":
-    {
-        Environment.SetEnvironmentVariable("LORA_CACHE", args[1]);
-        Say("started", true);
-        var folder = PretrainedModel.MiniLmL6V2.ResolveFolder(line => Say("log", line));
-        Say("folder", folder);
-        Say("vocab_lines", File.ReadLines(Path.Combine(folder, "vocab.txt")).Count());
-        return 0;
-    }
+        {
+            Environment.SetEnvironmentVariable("LORA_CACHE", args[1]);
+            Say("started", true);
+            var folder = PretrainedModel.MiniLmL6V2.ResolveFolder(line => Say("log", line));
+            Say("folder", folder);
+            Say("vocab_lines", File.ReadLines(Path.Combine(folder, "vocab.txt")).Count());
+            return 0;
+        }
     default:
         Console.Error.WriteLine($"unknown command {args[0]}");
         return 2;

@@ -83,22 +83,22 @@ internal sealed class PickleMachine
                 case (byte)'c': Push(GlobalOf(Line(), Line())); break;    // GLOBAL
                 case 0x93: { var name = Pop() as string; var module = Pop() as string; Push(GlobalOf(module ?? Fail<string>("STACK_GLOBAL needs two strings"), name ?? Fail<string>("STACK_GLOBAL needs two strings"))); break; }
                 case (byte)'R':                                           // REDUCE
-                {
-                    var args = Pop() as object?[] ?? Fail<object?[]>("REDUCE needs an argument tuple");
-                    var callable = Pop() as Global ?? Fail<Global>("REDUCE needs a global to call");
-                    Push(reduce(callable, args));
-                    break;
-                }
+                    {
+                        var args = Pop() as object?[] ?? Fail<object?[]>("REDUCE needs an argument tuple");
+                        var callable = Pop() as Global ?? Fail<Global>("REDUCE needs a global to call");
+                        Push(reduce(callable, args));
+                        break;
+                    }
                 case (byte)'b': Pop(); break;                             // BUILD: object state (e.g. a state dict's _metadata) is not needed
                 case (byte)'s': { var v = Pop(); var k = Pop(); SetItem(Peek(), k, v); break; }   // SETITEM
                 case (byte)'u':                                           // SETITEMS
-                {
-                    var items = PopToMark();
-                    if (items.Count % 2 != 0) Fail<object>("SETITEMS needs key/value pairs");
-                    var target = Peek();
-                    for (int i = 0; i < items.Count; i += 2) SetItem(target, items[i], items[i + 1]);
-                    break;
-                }
+                    {
+                        var items = PopToMark();
+                        if (items.Count % 2 != 0) Fail<object>("SETITEMS needs key/value pairs");
+                        var target = Peek();
+                        for (int i = 0; i < items.Count; i += 2) SetItem(target, items[i], items[i + 1]);
+                        break;
+                    }
                 case (byte)'a': { var v = Pop(); ListOf(Peek()).Add(v); break; }                   // APPEND
                 case (byte)'e': { var items = PopToMark(); ListOf(Peek()).AddRange(items); break; } // APPENDS
                 case (byte)'Q': Push(persistentLoad(new PersistentId(Pop() as object?[] ?? Fail<object?[]>("BINPERSID needs a tuple")))); break;

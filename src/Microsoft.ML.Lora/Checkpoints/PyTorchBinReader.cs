@@ -177,8 +177,10 @@ internal static class PyTorchBinReader
 
     private static long ElementSize(ScalarType t) => t switch
     {
-        ScalarType.Float64 or ScalarType.Int64 => 8, ScalarType.Float32 or ScalarType.Int32 => 4,
-        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2, _ => 1,
+        ScalarType.Float64 or ScalarType.Int64 => 8,
+        ScalarType.Float32 or ScalarType.Int32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
+        _ => 1,
     };
 
     private static long Int(object? o, string path, string what) => o switch
@@ -194,8 +196,12 @@ internal static class PyTorchBinReader
 
     private static string Describe(object? o) => o switch
     {
-        null => "None", string s => $"the string '{s}'", Dictionary<object, object?> => "a dict", List<object?> => "a list",
-        object?[] => "a tuple", _ => o.GetType().Name,
+        null => "None",
+        string s => $"the string '{s}'",
+        Dictionary<object, object?> => "a dict",
+        List<object?> => "a list",
+        object?[] => "a tuple",
+        _ => o.GetType().Name,
     };
 
     private static InvalidDataException Bad(string path, string what) => new($"{path}: not a readable PyTorch state dict: {what}.");

@@ -161,7 +161,11 @@ internal readonly struct JsonFields
 
     private static string Kind(JsonElement v) => v.ValueKind switch
     {
-        JsonValueKind.String => "string", JsonValueKind.Number => "number", JsonValueKind.True or JsonValueKind.False => "boolean",
-        JsonValueKind.Array => "array", JsonValueKind.Object => "object", _ => "null",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        JsonValueKind.Array => "array",
+        JsonValueKind.Object => "object",
+        _ => "null",
     };
 }

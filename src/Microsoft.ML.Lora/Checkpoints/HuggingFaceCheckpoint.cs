@@ -122,7 +122,10 @@ public static class HuggingFaceCheckpoint
         if (file.EndsWith(".index.json", StringComparison.Ordinal))
         {
             foreach (var shard in ShardNames(file).Distinct())
-                if (File.Exists(Path.Combine(folder, shard))) bytes += new FileInfo(Path.Combine(folder, shard)).Length;
+            {
+                if (!File.Exists(Path.Combine(folder, shard))) return;   // ReadSharded names the missing shard
+                bytes += new FileInfo(Path.Combine(folder, shard)).Length;
+            }
         }
         else bytes = new FileInfo(file).Length;
         long needed = 2 * config.MinimumParameterCount;

@@ -26,7 +26,7 @@ internal sealed class AdapterMethod : FineTuningMethod
         TrainLayerNorms = trainLayerNorms;
     }
 
-    /// <summary>Bounds every size a saved model may declare before anything is allocated; <see cref="Apply"/> also keeps it within the hidden size.</summary>
+    /// <summary>Bounds every size a saved model may declare before anything is allocated; <see cref="Apply"/> also keeps it within max(1024, 4 × the hidden size).</summary>
     public const int MaxSize = 65536;
 
     public int BottleneckSize { get; }
@@ -42,8 +42,9 @@ internal sealed class AdapterMethod : FineTuningMethod
     internal override void Apply(TaskModel model)
     {
         var c = model.Encoder.Config;
-        if (BottleneckSize > c.HiddenSize)
-            throw new ArgumentOutOfRangeException(nameof(BottleneckSize), BottleneckSize, $"An adapter bottleneck of {BottleneckSize} units is wider than the encoder's hidden size {c.HiddenSize}.");
+        if (BottleneckSize > Math.Max(1024, 4 * c.HiddenSize))
+            throw new ArgumentOutOfRangeException(nameof(BottleneckSize), BottleneckSize,
+                $"An adapter bottleneck of {BottleneckSize} units is beyond max(1024, 4 × the encoder's hidden size {c.HiddenSize}).");
         var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
         var trainable = model.HeadModules.ToList();
         for (int i = 0; i < c.NumLayers; i++)

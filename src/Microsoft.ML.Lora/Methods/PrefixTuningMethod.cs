@@ -49,8 +49,9 @@ internal sealed class PrefixTuningMethod : FineTuningMethod
     {
         if (model.Encoder.Prefix is not null)
             throw new InvalidOperationException("The encoder already has an attention prefix: prefix tuning can be applied once.");
-        if (Reparameterize && HiddenSize > 16 * model.Encoder.Config.HiddenSize)
-            throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, $"A prefix MLP of {HiddenSize} hidden units is beyond 16× the encoder's hidden size {model.Encoder.Config.HiddenSize}.");
+        if (Reparameterize && HiddenSize > Math.Max(4096, 16 * model.Encoder.Config.HiddenSize))
+            throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize,
+                $"A prefix MLP of {HiddenSize} hidden units is beyond max(4096, 16 × the encoder's hidden size {model.Encoder.Config.HiddenSize}).");
         if (Length > model.Encoder.Config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(Length), Length, $"A prefix of {Length} positions is longer than the encoder's {model.Encoder.Config.MaxPositionEmbeddings}-position table.");
         var device = model.parameters().First().device;

@@ -17,25 +17,7 @@ public class CheckpointFileTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private sealed record Example(long[] Ids, long Label);
-
-    /// <summary>Raw ids; cancels the run after <paramref name="cancelAfter"/> batches, which leaves a checkpoint behind.</summary>
-    private sealed class Task(CancellationTokenSource? cts, int cancelAfter) : ITrainingTask<Example>
-    {
-        public int Batches { get; private set; }
-        public int Length(Example e) => e.Ids.Length;
-        public TaskBatch Collate(IReadOnlyList<Example> examples, Device device)
-        {
-            if (++Batches == cancelAfter) cts?.Cancel();
-            long b = examples.Count, t = examples[0].Ids.Length;
-            return new TaskBatch(tensor(examples.SelectMany(e => e.Ids).ToArray(), new[] { b, t }), ones(b, t, dtype: ScalarType.Int64), null,
-                tensor(examples.Select(e => e.Label).ToArray()));
-        }
-        public Tensor Loss(Tensor logits, TaskBatch batch) => nn.functional.cross_entropy(logits, batch.Labels);
-        public IMetricAccumulator<Example> CreateMetric() => throw new NotSupportedException();
-    }
-
-    private static readonly List<Example> Train = Enumerable.Range(0, 16).Select(i => new Example(new long[] { 2, 3 + i, 4, 3 }, i % 3)).ToList();
+    private static readonly List<RawIdsExample> Train = RawIdsExample.Several(16);
 
     private static TrainingSettings Settings(string dir, CancellationToken ct = default) => new()
     {
@@ -48,7 +30,7 @@ public class CheckpointFileTests : IDisposable
         var dir = Path.Combine(temp.Path, Guid.NewGuid().ToString("N"));
         using var cts = new CancellationTokenSource();
         using SequenceClassificationModel model = TinyModels.Classifier();
-        Assert.Throws<OperationCanceledException>(() => TrainingLoop.Run(model, new Task(cts, 3), Train, null, Settings(dir, cts.Token), CPU));
+        Assert.Throws<OperationCanceledException>(() => TrainingLoop.Run(model, new RawIdsTask(cts, 3), Train, null, Settings(dir, cts.Token), CPU));
         Assert.NotNull(TrainingCheckpoint.Find(dir));
         return dir;
     }
@@ -56,7 +38,7 @@ public class CheckpointFileTests : IDisposable
     private static Exception Resume(string dir)
     {
         using SequenceClassificationModel model = TinyModels.Classifier();
-        return Assert.Throws<InvalidDataException>(() => TrainingLoop.Run(model, new Task(null, 0), Train, null, Settings(dir), CPU));
+        return Assert.Throws<InvalidDataException>(() => TrainingLoop.Run(model, new RawIdsTask(), Train, null, Settings(dir), CPU));
     }
 
     private static void Truncate(string path, double fraction)
@@ -129,7 +111,7 @@ public class CheckpointFileTests : IDisposable
         var path = Path.Combine(TrainingCheckpoint.Find(dir)!, "state.json");
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"Fingerprint\":\"run\"", "\"Fingerprint\":\"other\"").Replace("\"Epoch\":0", "\"Epoch\":99"));
         using SequenceClassificationModel model = TinyModels.Classifier();
-        var history = TrainingLoop.Run(model, new Task(null, 0), Train, null, Settings(dir), CPU);
+        var history = TrainingLoop.Run(model, new RawIdsTask(), Train, null, Settings(dir), CPU);
         Assert.False(history.Resumed);
         Assert.Equal(12, history.StepLosses.Count);
     }
@@ -140,7 +122,7 @@ public class CheckpointFileTests : IDisposable
         // Root may write anywhere, so the folder is made unwritable by putting it under a file.
         var file = temp["a-file"];
         File.WriteAllText(file, "x");
-        var task = new Task(null, 0);
+        var task = new RawIdsTask();
         using SequenceClassificationModel model = TinyModels.Classifier();
         var ex = Assert.Throws<InvalidOperationException>(() => TrainingLoop.Run(model, task, Train, null, Settings(Path.Combine(file, "checkpoints")), CPU));
         Assert.Contains("CheckpointDirectory", ex.Message);
@@ -157,7 +139,7 @@ public class CheckpointFileTests : IDisposable
         Directory.CreateDirectory(staging);
         File.WriteAllText(Path.Combine(staging, "trainable.safetensors"), "half-written");
         using SequenceClassificationModel model = TinyModels.Classifier();
-        var history = TrainingLoop.Run(model, new Task(null, 0), Train, null, Settings(dir), CPU);
+        var history = TrainingLoop.Run(model, new RawIdsTask(), Train, null, Settings(dir), CPU);
         Assert.True(history.Resumed);
         Assert.False(Directory.Exists(staging));
     }

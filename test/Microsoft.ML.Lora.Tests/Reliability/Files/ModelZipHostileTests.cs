@@ -2,38 +2,9 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Lora.Checkpoints;
-using Microsoft.ML.Lora.Lora;
-using Microsoft.ML.Lora.Methods;
-using Microsoft.ML.Lora.Tests.TextClassification;
-using Microsoft.ML.Lora.TextClassification;
 using Xunit;
 
 namespace Microsoft.ML.Lora.Tests.Reliability.Files;
-
-/// <summary>A tiny fine-tuned model saved once; each test damages a copy of its zip.</summary>
-public sealed class SavedModelFixture : IDisposable
-{
-    public SavedModelFixture()
-    {
-        var ml = new MLContext(seed: 1);
-        var raw = ml.Data.LoadFromEnumerable(ToyData.Sentiment(repeat: 1));
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-        var model = ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
-        {
-            BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(Temp)),
-            Method = FineTuningMethod.Lora(new LoraOptions { Rank = 2 }), Epochs = 1, BatchSize = 8, Seed = 1,
-        }).Fit(data);
-        Zip = Temp["model.zip"];
-        ml.Model.SaveAtomically(model, data.Schema, Zip);
-    }
-
-    internal TempFolder Temp { get; } = new();
-
-    public string Zip { get; }
-
-    public void Dispose() => Temp.Dispose();
-}
 
 /// <summary>
 /// Model zips from strangers: declared blob lengths must fit their entries, declared sizes (encoder, labels, method) must be
@@ -42,7 +13,7 @@ public sealed class SavedModelFixture : IDisposable
 /// <see cref="TargetInvocationException"/>s (no hook exists before that), so the documented path to the library's message
 /// is <c>exception.GetBaseException()</c>; these tests hold both halves of that contract.
 /// </summary>
-public class ModelZipHostileTests(SavedModelFixture saved) : IClassFixture<SavedModelFixture>
+public class ModelZipHostileTests(TinyClassifierFixture saved) : IClassFixture<TinyClassifierFixture>
 {
     private string Copy()
     {

@@ -11,21 +11,6 @@ namespace Microsoft.ML.Lora.Tests.Reliability.Options;
 /// </summary>
 public class DivergenceTests
 {
-    private sealed record Example(long[] Ids, long Label);
-
-    private sealed class RawIds : ITrainingTask<Example>
-    {
-        public int Length(Example e) => e.Ids.Length;
-        public TaskBatch Collate(IReadOnlyList<Example> examples, Device device)
-        {
-            long b = examples.Count, t = examples[0].Ids.Length;
-            return new TaskBatch(tensor(examples.SelectMany(e => e.Ids).ToArray(), new[] { b, t }), ones(b, t, dtype: ScalarType.Int64), null,
-                tensor(examples.Select(e => e.Label).ToArray()));
-        }
-        public Tensor Loss(Tensor logits, TaskBatch batch) => nn.functional.cross_entropy(logits, batch.Labels);
-        public IMetricAccumulator<Example> CreateMetric() => throw new NotSupportedException();
-    }
-
     [Theory]
     [InlineData(double.PositiveInfinity, "NaN or infinite")]
     [InlineData(1e30, "diverged")]
@@ -35,8 +20,8 @@ public class DivergenceTests
         // The options refuse rates above 1 (and +∞, the case); the loop's own check is the second line of defence
         // for any path to non-finite weights or outputs.
         using SequenceClassificationModel model = TinyModels.Classifier();
-        var train = Enumerable.Range(0, 8).Select(i => new Example(new long[] { 2, 3 + i, 4, 3 }, i % 3)).ToList();
-        var ex = Assert.Throws<InvalidOperationException>(() => TrainingLoop.Run(model, new RawIds(), train, null,
+        var train = RawIdsExample.Several(8);
+        var ex = Assert.Throws<InvalidOperationException>(() => TrainingLoop.Run(model, new RawIdsTask(), train, null,
             new TrainingSettings { Epochs = 1, BatchSize = 8, LearningRate = learningRate, MaxGradNorm = 0, WarmupFraction = 0, WeightDecay = 0, Seed = 1 }, CPU));
         Assert.Contains("diverged", ex.Message);
         Assert.Contains(expected, ex.Message);
@@ -47,8 +32,8 @@ public class DivergenceTests
     public void AnOrdinaryRunPassesTheCheck()
     {
         using SequenceClassificationModel model = TinyModels.Classifier();
-        var train = Enumerable.Range(0, 8).Select(i => new Example(new long[] { 2, 3 + i, 4, 3 }, i % 3)).ToList();
-        var history = TrainingLoop.Run(model, new RawIds(), train, null,
+        var train = RawIdsExample.Several(8);
+        var history = TrainingLoop.Run(model, new RawIdsTask(), train, null,
             new TrainingSettings { Epochs = 2, BatchSize = 4, LearningRate = 1e-2, Seed = 1 }, CPU);
         Assert.Equal(4, history.StepLosses.Count);
     }

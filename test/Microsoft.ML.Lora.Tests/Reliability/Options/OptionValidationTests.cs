@@ -185,7 +185,7 @@ public class OptionValidationTests
         Assert.False(string.IsNullOrEmpty(ex.ParamName));
     }
 
-    public static TheoryData<string> TooLargeForTheModel => new() { "Adapters(17)", "PrefixTuning(65)", "PrefixTuning(hidden 257)", "LastLayers(3)", "Lora(rank 17)" };
+    public static TheoryData<string> TooLargeForTheModel => new() { "Adapters(1025)", "PrefixTuning(65)", "PrefixTuning(hidden 4097)", "LastLayers(3)", "Lora(rank 17)" };
 
     [Theory]
     [MemberData(nameof(TooLargeForTheModel))]
@@ -194,9 +194,9 @@ public class OptionValidationTests
         // The tiny classifier: hidden 16, 2 layers, 64 positions.
         FineTuningMethod method = @case switch
         {
-            "Adapters(17)" => FineTuningMethod.Adapters(17),
+            "Adapters(1025)" => FineTuningMethod.Adapters(1025),
             "PrefixTuning(65)" => FineTuningMethod.PrefixTuning(65),
-            "PrefixTuning(hidden 257)" => FineTuningMethod.PrefixTuning(4, reparameterize: true, hiddenSize: 257),
+            "PrefixTuning(hidden 4097)" => FineTuningMethod.PrefixTuning(4, reparameterize: true, hiddenSize: 4097),
             "LastLayers(3)" => FineTuningMethod.LastLayers(3),
             _ => FineTuningMethod.Lora(new LoraOptions { Rank = 17 }),
         };

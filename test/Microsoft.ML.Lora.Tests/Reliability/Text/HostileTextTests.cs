@@ -1,34 +1,7 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Checkpoints;
-using Microsoft.ML.Lora.Lora;
-using Microsoft.ML.Lora.Methods;
-using Microsoft.ML.Lora.Tests.TextClassification;
-using Microsoft.ML.Lora.TextClassification;
 using Xunit;
 
 namespace Microsoft.ML.Lora.Tests.Reliability.Text;
-
-/// <summary>A tiny classifier trained once, scoring text nobody should send it.</summary>
-public sealed class TinyClassifierFixture : IDisposable
-{
-    public TinyClassifierFixture()
-    {
-        Ml = new MLContext(seed: 1);
-        var raw = Ml.Data.LoadFromEnumerable(ToyData.Sentiment(repeat: 1));
-        var data = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-        Model = Ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
-        {
-            BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(Temp)),
-            Method = FineTuningMethod.Lora(new LoraOptions { Rank = 2 }), Epochs = 1, BatchSize = 8, Seed = 1, MaxSequenceLength = 32,
-        }).Fit(data);
-    }
-
-    internal TempFolder Temp { get; } = new();
-    public MLContext Ml { get; }
-    public LoraTextClassificationTransformer Model { get; }
-
-    public void Dispose() => Temp.Dispose();
-}
 
 /// <summary>
 /// Hostile text is valid input: every string gets finite probabilities that sum to 1 and a predicted class, the same from

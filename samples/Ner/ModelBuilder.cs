@@ -1,9 +1,7 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Lora;
-using Microsoft.ML.Lora.Methods;
-using Microsoft.ML.Lora.Ner;
+using Microsoft.ML.Lora;
 using Samples.Common;
 
 namespace Ner;

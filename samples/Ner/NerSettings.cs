@@ -1,6 +1,4 @@
-using Microsoft.ML.Lora.Checkpoints;
-using Microsoft.ML.Lora.Native;
-using Microsoft.ML.Lora.Ner;
+using Microsoft.ML.Lora;
 using Samples.Common;
 
 namespace Ner;

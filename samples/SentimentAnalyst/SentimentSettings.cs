@@ -1,5 +1,4 @@
-using Microsoft.ML.Lora.Checkpoints;
-using Microsoft.ML.Lora.Native;
+using Microsoft.ML.Lora;
 using Samples.Common;
 
 namespace SentimentAnalyst;

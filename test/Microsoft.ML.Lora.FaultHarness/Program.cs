@@ -8,10 +8,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Checkpoints;
-using Microsoft.ML.Lora.Lora;
-using Microsoft.ML.Lora.Methods;
-using Microsoft.ML.Lora.TextClassification;
+using Microsoft.ML.Lora;
 
 static void Say(string key, object value) { Console.WriteLine($"{key}={Convert.ToString(value, CultureInfo.InvariantCulture)}"); Console.Out.Flush(); }
 
@@ -38,7 +35,7 @@ switch (args[0])
             for (long i = 0; ; i++)
             {
                 models[i % 2].SaveAdapter(args[2]);
-                if (i < 2) Say($"hash{i}", Hash(Path.Combine(args[2], PeftAdapter.WeightsFileName)));
+                if (i < 2) Say($"hash{i}", Hash(Path.Combine(args[2], "adapter_model.safetensors")));
                 Say("saved", i);
             }
         }

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Lora.Checkpoints;
 /// with <c>__metadata__ {"format": "pt"}</c> (which <c>transformers</c> checks) padded with spaces to 8-byte alignment,
 /// then the tensors' bytes back to back.
 /// </summary>
-public static class SafetensorsWriter
+internal static class SafetensorsWriter
 {
     /// <summary>Writes <paramref name="tensors"/> to <paramref name="stream"/> (left open).</summary>
     public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors)

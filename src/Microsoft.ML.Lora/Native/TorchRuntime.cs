@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Native;
 
 /// <summary>Process-wide native settings: intra-op threads and the C heap.</summary>
-public static class TorchRuntime
+internal static class TorchRuntime
 {
     private static readonly object Gate = new();
 

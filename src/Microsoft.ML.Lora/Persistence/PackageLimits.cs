@@ -55,8 +55,8 @@ internal static class PackageLimits
     /// </summary>
     public static void CheckBacked(EncoderConfig config, int numLabels, bool embedded, long weightBytes, long baseBytes, string where)
     {
-        if (numLabels < 1 || numLabels > MaxLabels)
-            throw new InvalidDataException($"{where}: num_labels {numLabels} is outside 1..{MaxLabels}.");
+        if (numLabels < 0 || numLabels > MaxLabels)
+            throw new InvalidDataException($"{where}: the head's {numLabels} outputs are outside 0..{MaxLabels}.");
         long needed = (long)numLabels * config.HiddenSize;
         long available = weightBytes / 2;
         if (embedded) available += baseBytes / 2;

@@ -246,11 +246,6 @@ public class LoraTextClassificationTests : IDisposable
     public sealed class SentenceOnly { public string Sentence1 { get; set; } = ""; }
     public sealed class Prediction { public float[] Score { get; set; } = Array.Empty<float>(); public uint PredictedLabel { get; set; } }
 
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
-
     private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
     {
         public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;

@@ -69,8 +69,8 @@ public class ModelZipHostileTests(TinyClassifierFixture saved) : IClassFixture<T
         { "weights length 2^40", "Weights.safetensors declares 1,099,511,627,776 bytes but holds" },
         { "weights length -1", "Weights.safetensors declares -1 bytes" },
         { "vocab length int.MaxValue", "Vocab.txt declares 2,147,483,647 bytes but holds" },
-        { "num_labels 10^9", "num_labels 1000000000 is outside 1..100000" },
-        { "num_labels 0", "num_labels 0 is outside" },
+        { "head outputs 10^9", "the head's 1000000000 outputs are outside 0..100000" },
+        { "head outputs -1", "head 'outputs' is -1; expected a count of 0 or more" },
         { "hidden_size 4096", "the settings do not describe these weights" },
         { "vocab_size 16777216", "the settings do not describe these weights" },
         { "format 99", "model format 99 is not readable" },
@@ -94,8 +94,8 @@ public class ModelZipHostileTests(TinyClassifierFixture saved) : IClassFixture<T
             case "weights length 2^40": Rewrite(zip, "/Weights.safetensors", b => { BitConverter.GetBytes(1L << 40).CopyTo(b, 0); return b; }); break;
             case "weights length -1": Rewrite(zip, "/Weights.safetensors", b => { BitConverter.GetBytes(-1L).CopyTo(b, 0); return b; }); break;
             case "vocab length int.MaxValue": Rewrite(zip, "/Vocab.txt", b => { BitConverter.GetBytes(int.MaxValue).CopyTo(b, 0); return b; }); break;
-            case "num_labels 10^9": EditModelJson(zip, j => j["num_labels"] = 1_000_000_000); break;
-            case "num_labels 0": EditModelJson(zip, j => j["num_labels"] = 0); break;
+            case "head outputs 10^9": EditModelJson(zip, j => j["head"]!["outputs"] = 1_000_000_000); break;
+            case "head outputs -1": EditModelJson(zip, j => j["head"]!["outputs"] = -1); break;
             case "hidden_size 4096": EditModelJson(zip, j => { j["encoder_config"]!["hidden_size"] = 4096; j["encoder_config"]!["intermediate_size"] = 16384; }); break;
             case "vocab_size 16777216": EditModelJson(zip, j => j["encoder_config"]!["vocab_size"] = 16_777_216); break;
             case "format 99": EditModelJson(zip, j => j["format"] = 99); break;

@@ -65,11 +65,11 @@ public class TempFileTests : IDisposable
         using var model = TinyModels.Classifier();
         var options = new LoraOptions { Rank = 2 };
         LoraInjector.Inject(model, options);
-        PeftAdapter.Save(model, options, folder, "tiny");
+        PeftAdapter.Save(model, options, PeftTaskType.SequenceClassification, folder, "tiny");
         var orphan = TempFiles.NameFor(Path.GetFullPath(Path.Combine(folder, PeftAdapter.WeightsFileName)), CheckpointFileTests.DeadProcessId());
         File.WriteAllText(orphan, "half-written");
         using var fresh = TinyModels.Classifier();
-        PeftAdapter.Load(fresh, folder);
+        PeftAdapter.Load(fresh, PeftTaskType.SequenceClassification, folder);
         Assert.False(File.Exists(orphan));
         Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
     }

@@ -14,7 +14,7 @@ namespace Microsoft.ML.Lora.Tests.Reliability.Options;
 /// </summary>
 public class OptionValidationTests
 {
-    private static readonly Dictionary<string, Action<LoraFineTuningOptions>> SharedCases = new()
+    private static readonly Dictionary<string, Action<FineTuningOptions>> SharedCases = new()
     {
         ["LearningRate=+inf"] = o => o.LearningRate = double.PositiveInfinity,
         ["LearningRate=-inf"] = o => o.LearningRate = double.NegativeInfinity,

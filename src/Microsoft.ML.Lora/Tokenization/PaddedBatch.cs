@@ -1,8 +1,9 @@
-using static TorchSharp.torch;
+namespace Microsoft.ML.Lora.Tokenization;
 
-namespace Microsoft.ML.Lora.Training;
-
-/// <summary>Token id rows padded to the longest row: the layout the encoder takes ([rows, length], row-major).</summary>
+/// <summary>
+/// Token id rows padded to the longest row: the layout the encoder takes ([rows, length], row-major). The one padding of
+/// the library: training batches, scoring batches and <see cref="TextTokenizer.EncodeBatch"/> all pad through it.
+/// </summary>
 internal sealed class PaddedBatch
 {
     private PaddedBatch(long[] ids, long[] mask, long[]? types, int rows, int length)
@@ -51,13 +52,5 @@ internal sealed class PaddedBatch
         for (int r = 0; r < Rows; r++)
             for (int j = 0; j < values[r].Length; j++) result[r * Length + j] = values[r][j];
         return result;
-    }
-
-    /// <summary>The ids, mask and token types as [rows, length] tensors on <paramref name="device"/>.</summary>
-    public (Tensor InputIds, Tensor AttentionMask, Tensor? TokenTypeIds) ToTensors(Device device)
-    {
-        var shape = new long[] { Rows, Length };
-        return (tensor(InputIds, shape, device: device), tensor(AttentionMask, shape, device: device),
-            TokenTypeIds is null ? null : tensor(TokenTypeIds, shape, device: device));
     }
 }

@@ -1,10 +1,7 @@
-using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Lora;
-using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Persistence;
 using Microsoft.ML.Lora.Pipeline;
-using Microsoft.ML.Lora.Training;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Lora;
@@ -13,21 +10,25 @@ namespace Microsoft.ML.Lora;
 /// What every fine-tuned transformer of this library shares: <c>Transform</c> scores in batches (sorted by length inside a
 /// look-ahead window, results in input order) with the adapter merged into the weights; <c>PredictionEngine</c> works too
 /// (one engine per thread: engines are not thread-safe, but any number of them may share one transformer); the model
-/// saves into an ML.NET .zip that a plain <c>mlContext.Model.Load</c> reads back.
+/// saves into an ML.NET .zip that a plain <c>mlContext.Model.Load</c> reads back; a LoRA model saves its PEFT adapter.
 /// </summary>
-public abstract class LoraFineTunedTransformer : ITransformer
+public abstract class FineTunedTransformer : ITransformer
 {
     private const int LookAheadBatches = 8;
 
-    private protected LoraFineTunedTransformer(IHostEnvironment env, string name, FineTunedModel model, int scoringBatchSize, TrainingHistory? history)
+    private protected FineTunedTransformer(IHostEnvironment env, string name, FineTuningTask task, FineTunedModel model, int scoringBatchSize,
+        TrainingHistory? history)
     {
         Host = env.Register(name);
+        Task = task;
         Model = model;
         ScoringBatchSize = scoringBatchSize;
         TrainingHistory = history;
     }
 
     private protected IHost Host { get; }
+
+    private protected FineTuningTask Task { get; }
 
     private protected FineTunedModel Model { get; }
 
@@ -49,41 +50,37 @@ public abstract class LoraFineTunedTransformer : ITransformer
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => CreateScorer(inputSchema).OutputSchema(inputSchema);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Scorer(inputSchema).OutputSchema(inputSchema);
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input) => CreateScorer(input.Schema).ScoreInBatches(input, ScoringBatchSize * LookAheadBatches);
+    public IDataView Transform(IDataView input) => Scorer(input.Schema).ScoreInBatches(input, ScoringBatchSize * LookAheadBatches);
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => CreateScorer(inputSchema).RowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Scorer(inputSchema).RowMapper(inputSchema);
 
     /// <summary>
-    /// Writes the LoRA adapter and the trained head in PEFT's format (<c>adapter_config.json</c>,
-    /// <c>adapter_model.safetensors</c>), loadable in Python with <c>PeftModel.from_pretrained</c> on the same base.
+    /// Writes the adapter and the trained head in PEFT's format (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>),
+    /// loadable in Python with <c>PeftModel.from_pretrained</c> on the same base.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The model was not fine-tuned with LoRA.</exception>
+    /// <exception cref="InvalidOperationException">The method has no PEFT adapter (<see cref="FineTuningMethod.HasPeftAdapter"/>).</exception>
     public void SaveAdapter(string folder)
     {
-        if (Model.Method is not LoraMethod lora) throw new InvalidOperationException($"Only LoRA models have a PEFT adapter; this one was fine-tuned with {Model.Method.Name}.");
-        PeftAdapter.Save(Model.Model, lora.Options, folder, Model.BaseModelName);
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (!Model.Method.HasPeftAdapter)
+            throw new InvalidOperationException($"Only LoRA models have a PEFT adapter; this one was fine-tuned with {Model.Method.Name}.");
+        Model.Method.SavePeftAdapter(Model.Model, Task.PeftTaskType, folder, Model.BaseModelName);
     }
 
-    /// <summary>The task's scorer for data of schema <paramref name="input"/>; throws when a column it reads is missing or of the wrong type.</summary>
-    private protected abstract IRowScorer CreateScorer(DataViewSchema input);
-
-    /// <summary>The task name recorded in the .zip (<see cref="TaskNames"/>).</summary>
-    private protected abstract string TaskName { get; }
+    /// <summary>The task's scorer for <paramref name="input"/>; throws when a column it reads is missing or of the wrong type.</summary>
+    private protected IRowScorer Scorer(DataViewSchema input) => Task.CreateScorer(input, Model, new ScoringContext(ScoringBatchSize, Host));
 
     /// <summary>The version header of the transformer's folder in the .zip.</summary>
     private protected abstract VersionInfo VersionInfo { get; }
-
-    /// <summary>The task's own settings (columns, labels, ...) stored in the .zip next to the model.</summary>
-    private protected abstract JsonObject TaskSettings();
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(VersionInfo);
-        ModelPackage.Save(ctx, Model, TaskName, TaskSettings());
+        ModelPackage.Save(ctx, Model, Task, ScoringBatchSize);
     }
 }

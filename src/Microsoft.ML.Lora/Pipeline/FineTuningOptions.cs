@@ -10,7 +10,7 @@ namespace Microsoft.ML.Lora;
 /// Settings shared by every fine-tuning estimator of this library: the base model, the method (LoRA by default), the
 /// optimisation schedule, validation and early stopping, device, checkpoints and progress.
 /// </summary>
-public abstract class LoraFineTuningOptions
+public abstract class FineTuningOptions
 {
     /// <summary>The pretrained encoder to start from. Default: the embedded all-MiniLM-L6-v2 (no download).</summary>
     public PretrainedModel BaseModel { get; set; } = PretrainedModel.MiniLmL6V2;

@@ -42,6 +42,8 @@ internal static class HuggingFaceTokenizerFolder
         else if (File.Exists(vocabTxt))
         {
             using FileStream stream = File.OpenRead(vocabTxt);
+            if (stream.Length > JsonFields.MaxFileBytes)
+                throw new InvalidDataException($"'{vocabTxt}': {stream.Length:N0} bytes is beyond the {JsonFields.MaxFileBytes >> 20} MiB a vocabulary may have.");
             vocabulary = WordPieceVocabulary.ReadVocabTxt(stream, vocabTxt);
         }
         else

@@ -8,13 +8,11 @@ using Xunit;
 namespace Microsoft.ML.Lora.Tests.Reliability.Faults;
 
 /// <summary>kill -9 while adapters and model zips are saved over and over: every file is the old or the new one.</summary>
-public class KillDuringSaveTests : IDisposable
+public class KillDuringSaveTests(TinyFolderFixture tiny) : IClassFixture<TinyFolderFixture>, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     private readonly TempFolder temp = new();
-    private readonly string baseFolder;
-
-    public KillDuringSaveTests() => baseFolder = TinyHuggingFaceFolder.Create(temp);
+    private readonly string baseFolder = tiny.BaseFolder;
 
     public void Dispose() => temp.Dispose();
 

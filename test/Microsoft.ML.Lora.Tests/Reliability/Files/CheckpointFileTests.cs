@@ -24,14 +24,27 @@ public class CheckpointFileTests : IDisposable
         Epochs = 3, BatchSize = 4, LearningRate = 1e-2, Seed = 1, CheckpointDirectory = dir, CheckpointEverySteps = 1, Fingerprint = "run", CancellationToken = ct,
     };
 
-    /// <summary>A run cancelled after a few steps: its checkpoint folder.</summary>
-    private string Interrupted()
+    /// <summary>A run cancelled after three steps, once for the class; each test gets a copy of its checkpoint folder.</summary>
+    private static readonly Lazy<string> Template = new(() =>
     {
-        var dir = Path.Combine(temp.Path, Guid.NewGuid().ToString("N"));
+        var dir = Directory.CreateTempSubdirectory("lora-checkpoint-template-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, recursive: true); } catch (IOException) { } };
         using var cts = new CancellationTokenSource();
         using SequenceClassificationModel model = TinyModels.Classifier();
         Assert.Throws<OperationCanceledException>(() => TrainingLoop.Run(model, new RawIdsTask(cts, 3), Train, null, Settings(dir, cts.Token), CPU));
         Assert.NotNull(TrainingCheckpoint.Find(dir));
+        return dir;
+    });
+
+    private string Interrupted()
+    {
+        var dir = Path.Combine(temp.Path, Guid.NewGuid().ToString("N"));
+        foreach (var file in Directory.GetFiles(Template.Value, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(dir, Path.GetRelativePath(Template.Value, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
         return dir;
     }
 

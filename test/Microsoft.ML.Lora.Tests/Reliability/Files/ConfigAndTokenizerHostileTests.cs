@@ -10,12 +10,10 @@ namespace Microsoft.ML.Lora.Tests.Reliability.Files;
 /// config.json, tokenizer.json and friends from strangers: typed values with the key in the error, sizes in range, and no
 /// allocation of what the file merely declares (an encoder the weights cannot back, a vocabulary id of two billion).
 /// </summary>
-public class ConfigAndTokenizerHostileTests : IDisposable
+public class ConfigAndTokenizerHostileTests(TinyFolderFixture tiny) : IClassFixture<TinyFolderFixture>, IDisposable
 {
     private readonly TempFolder temp = new();
-    private readonly string weightsFolder;
-
-    public ConfigAndTokenizerHostileTests() => weightsFolder = TinyHuggingFaceFolder.Create(temp);
+    private readonly string weightsFolder = tiny.BaseFolder;
 
     public void Dispose() => temp.Dispose();
 
@@ -85,6 +83,29 @@ public class ConfigAndTokenizerHostileTests : IDisposable
         var folder = WithConfig("hidden_size", "64");
         using (var f = new FileStream(Path.Combine(folder, "config.json"), FileMode.Open)) f.SetLength(65L << 20);   // sparse: no disk used
         var ex = Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.ReadConfig(folder));
+        Assert.Contains("beyond the 64 MiB", ex.Message);
+    }
+
+    [Fact]
+    public void AVocabularyLargerThanTheWordEmbeddingsIsRefusedBeforeTraining()
+    {
+        var folder = WithConfig("hidden_size", "64");
+        File.AppendAllLines(Path.Combine(folder, "vocab.txt"), Enumerable.Range(0, 10).Select(i => $"extra{i}"));
+        var ml = new MLContext(seed: 1);
+        var raw = ml.Data.LoadFromEnumerable(Microsoft.ML.Lora.Tests.TextClassification.ToyData.Sentiment(repeat: 1));
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+        var ex = Assert.Throws<InvalidDataException>(() => ml.Transforms.LoraFineTune(new LoraTextClassificationOptions { BaseModel = PretrainedModel.FromHuggingFaceFolder(folder), Epochs = 1 }).Fit(data));
+        Assert.Contains("the tokenizer has", ex.Message);
+        Assert.Contains("vocab_size", ex.Message);
+    }
+
+    [Fact]
+    public void AVocabTxtBeyondAnyRealVocabularyIsRefusedBeforeItIsRead()
+    {
+        var folder = WithConfig("hidden_size", "64");
+        using (var f = new FileStream(Path.Combine(folder, "vocab.txt"), FileMode.Open)) f.SetLength(65L << 20);   // sparse
+        var ex = Assert.Throws<InvalidDataException>(() => TextTokenizer.FromHuggingFaceFolder(folder));
+        Assert.Contains("vocab.txt", ex.Message);
         Assert.Contains("beyond the 64 MiB", ex.Message);
     }
 

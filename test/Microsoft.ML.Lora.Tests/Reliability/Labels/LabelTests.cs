@@ -8,14 +8,9 @@ using Xunit;
 namespace Microsoft.ML.Lora.Tests.Reliability.Labels;
 
 /// <summary>Bad labels and columns for text classification: errors that name the column or the row, before any training.</summary>
-public class LabelTests : IDisposable
+public class LabelTests(TinyFolderFixture tiny) : IClassFixture<TinyFolderFixture>
 {
-    private readonly TempFolder temp = new();
-    private readonly string baseFolder;
-
-    public LabelTests() => baseFolder = TinyHuggingFaceFolder.Create(temp);
-
-    public void Dispose() => temp.Dispose();
+    private readonly string baseFolder = tiny.BaseFolder;
 
     public sealed class Row
     {

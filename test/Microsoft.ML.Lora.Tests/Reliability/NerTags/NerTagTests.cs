@@ -8,14 +8,9 @@ using Xunit;
 namespace Microsoft.ML.Lora.Tests.Reliability.NerTags;
 
 /// <summary>Bad NER tags and word columns: errors naming the row, the column and what was expected, before any training.</summary>
-public class NerTagTests : IDisposable
+public class NerTagTests(TinyFolderFixture tiny) : IClassFixture<TinyFolderFixture>
 {
-    private readonly TempFolder temp = new();
-    private readonly string baseFolder;
-
-    public NerTagTests() => baseFolder = TinyHuggingFaceFolder.Create(temp);
-
-    public void Dispose() => temp.Dispose();
+    private readonly string baseFolder = tiny.BaseFolder;
 
     private LoraNerOptions Options(TagScheme scheme = TagScheme.Iob2) => new()
     {

@@ -84,4 +84,25 @@ public static class LoraCatalog
         string labelColumnName = DefaultColumnNames.Label, string predictedLabelColumnName = DefaultColumnNames.PredictedLabel,
         TagScheme labelScheme = TagScheme.Iob2)
         => NerDataViewEvaluator.Evaluate(data, labelColumnName, predictedLabelColumnName, labelScheme);
+
+    /// <summary>
+    /// The fine-tuned step of type <typeparamref name="T"/> in <paramref name="model"/>: the model itself, or the one such step
+    /// of a <see cref="TransformerChain{TLastTransformer}"/> (nested chains included) as <c>Fit</c> returns it or
+    /// <c>mlContext.Model.Load</c> reads it; for <see cref="FineTunedTransformer.SaveAdapter"/>, <c>ExportToOnnx</c>,
+    /// <c>Calibrate</c> and the task's properties.
+    /// </summary>
+    /// <typeparam name="T">The task's transformer, e.g. <see cref="LoraTextClassificationTransformer"/>.</typeparam>
+    /// <param name="model">A fitted or loaded model.</param>
+    /// <exception cref="InvalidOperationException">No step, or more than one, is a <typeparamref name="T"/>; the message lists the steps.</exception>
+    public static T GetFineTunedTransformer<T>(this ITransformer model) where T : FineTunedTransformer
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var steps = Steps(model).ToList();
+        var found = steps.OfType<T>().ToList();
+        if (found.Count == 1) return found[0];
+        throw new InvalidOperationException($"The model has {(found.Count == 0 ? "no" : found.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))} {typeof(T).Name} step{(found.Count == 0 ? "" : "s")}; expected exactly one. Its steps: {string.Join(", ", steps.Select(s => s.GetType().Name))}.");
+    }
+
+    private static IEnumerable<ITransformer> Steps(ITransformer model)
+        => model is IEnumerable<ITransformer> chain ? chain.SelectMany(Steps) : [model];
 }

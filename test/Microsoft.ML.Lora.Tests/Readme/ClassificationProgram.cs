@@ -1,0 +1,47 @@
+namespace Microsoft.ML.Lora.Tests.Readme;
+
+/// <summary>
+/// The README's classification program: "A pipeline" and the snippets that continue it (own checkpoint, PEFT adapters,
+/// ONNX export), read from README.md, compiled as one console program and run once on train.csv (rows of the sentiment set,
+/// some with quoted line breaks) with the real MiniLM; the epilogue hands the program's variables to the tests.
+/// </summary>
+public sealed class ClassificationProgram : IDisposable
+{
+    /// <summary>The README sections whose snippets make up the program, in order.</summary>
+    public static readonly string[] Sections = ["A pipeline", "Your own Hugging Face checkpoint", "PEFT adapters, both ways", "ONNX export"];
+
+    private const string Epilogue = """
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("texts", rows.GetColumn<string>("Text").ToArray());
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("quotingOnly", ml.Data.LoadFromTextFile<Row>("train.csv", separatorChar: ',', hasHeader: true, allowQuoting: true).GetColumn<string>("Text").ToArray());
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("model", model);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("label", prediction.PredictedLabel);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("score", prediction.Score);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("finbert", finbert);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("classifier", classifier);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("imported", imported);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("logits", logits);
+        """;
+
+    private readonly TempFolder temp = new("lora-readme-");
+
+    /// <summary>Writes the files the snippets name and runs the program.</summary>
+    public ClassificationProgram()
+    {
+        Rows = ReadmeWorld.WriteSentimentCsv(temp["train.csv"], perClass: 8, multiline: 2);
+        Directory.CreateDirectory(temp["models"]);
+        Directory.Move(TinyHuggingFaceFolder.Create(temp), temp["models/finbert"]);
+        Run = SnippetProgram.Run(Sections.Select(ReadmeSnippet.In).ToList(), temp.Path, Epilogue);
+    }
+
+    /// <summary>The rows written to train.csv.</summary>
+    public IReadOnlyList<(string Text, string Label)> Rows { get; }
+
+    /// <summary>What the program printed and kept.</summary>
+    public SnippetRun Run { get; }
+
+    /// <summary>A file the program wrote, by its path relative to the program's folder.</summary>
+    public string this[string relative] => temp[relative];
+
+    /// <inheritdoc />
+    public void Dispose() => temp.Dispose();
+}

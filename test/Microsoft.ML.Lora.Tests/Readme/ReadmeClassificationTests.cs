@@ -1,0 +1,90 @@
+using System.Globalization;
+using Microsoft.ML.Data;
+using Microsoft.ML.Lora.Methods;
+using Microsoft.ML.Lora.Tests.Onnx;
+using Xunit;
+
+namespace Microsoft.ML.Lora.Tests.Readme;
+
+/// <summary>What the README's classification program promises, checked on one run of it (<see cref="ClassificationProgram"/>).</summary>
+public class ReadmeClassificationTests(ClassificationProgram program) : IClassFixture<ClassificationProgram>
+{
+    private const string Headline = "Shares jumped after the earnings beat";
+
+    [Fact]
+    public void MultilineCsvIsReadRowForRow_WhereQuotingAloneSplitsRows()
+    {
+        Assert.Equal(program.Rows.Select(r => r.Text), program.Run.Get<string[]>("texts"));
+        Assert.Contains(program.Run.Get<string[]>("texts"), t => t.Contains('\n'));
+        Assert.NotEqual(program.Rows.Count, program.Run.Get<string[]>("quotingOnly").Length);
+    }
+
+    [Fact]
+    public void SavedModelReadsOnlyTheTextAndMapsPredictedLabelBackToTheClassName()
+    {
+        var lines = program.Run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(double.Parse(lines[0], CultureInfo.CurrentCulture), 0, 1);   // Evaluate's accuracy, as the program printed it
+        string label = program.Run.Get<string>("label");
+        Assert.Contains(label, ReadmeWorld.SentimentClasses);
+        Assert.StartsWith(label + " ", lines[1]);
+
+        var ml = new MLContext();
+        var loaded = ml.Model.Load(program["model.zip"], out var inputSchema);
+        Assert.Equal(["Text"], inputSchema.Select(c => c.Name));
+        // The zip's prediction is the fitted model's, and Score is a distribution over the three classes.
+        float[] score = program.Run.Get<float[]>("score");
+        Assert.Equal(3, score.Length);
+        Assert.Equal(1.0, score.Sum(), 4);
+        var fitted = program.Run.Get<ITransformer>("model").Transform(ml.Data.LoadFromEnumerable(new[] { new TextRow { Text = Headline } }));
+        Assert.Equal(label, fitted.GetColumn<string>("PredictedLabel").Single());
+        var expected = fitted.GetColumn<float[]>("Score").Single();
+        for (int c = 0; c < 3; c++) Assert.Equal(expected[c], score[c], 5);
+        Assert.Equal(ReadmeWorld.SentimentClasses, SlotNames(loaded.GetOutputSchema(inputSchema)["Score"]));
+    }
+
+    [Fact]
+    public void OwnCheckpointIsTheFolderWithTheLoraOptionsOfTheSnippet()
+    {
+        var finbert = program.Run.Get<LoraTextClassificationTransformer>("finbert");
+        Assert.Contains("finbert", finbert.BaseModelName);
+        var lora = Assert.IsType<LoraMethod>(finbert.Method).Options;
+        Assert.Equal((16, 32.0), (lora.Rank, (double)lora.Alpha));
+        Assert.Equal(["query", "key", "value"], lora.TargetModules);
+    }
+
+    [Fact]
+    public void AdapterSavedFromTheChainImportsToTheSameScores()
+    {
+        Assert.True(File.Exists(program["adapter/adapter_config.json"]) && File.Exists(program["adapter/adapter_model.safetensors"]));
+        var ml = new MLContext();
+        var texts = ml.Data.LoadFromEnumerable(program.Rows.Take(6).Select(r => new TextRow { Text = r.Text }).Append(new TextRow { Text = Headline }));
+        var original = program.Run.Get<LoraTextClassificationTransformer>("classifier").Transform(texts).GetColumn<float[]>("Score").ToList();
+        var imported = program.Run.Get<LoraTextClassificationTransformer>("imported");
+        Assert.Equal(ReadmeWorld.SentimentClasses, imported.LabelNames);
+        var again = imported.Transform(texts).GetColumn<float[]>("Score").ToList();
+        for (int i = 0; i < original.Count; i++)
+            for (int c = 0; c < 3; c++) Assert.Equal(original[i][c], again[i][c], 4);
+    }
+
+    [Fact]
+    public void OnnxLogitsAreTheClassifiers()
+    {
+        float[] logits = program.Run.Get<float[]>("logits");
+        var classifier = program.Run.Get<LoraTextClassificationTransformer>("classifier");
+        var expected = ExportTestModels.ClassifierLogits(classifier.ScoringModel, [Headline], 128)[0];
+        Assert.Equal(3, logits.Length);
+        for (int c = 0; c < 3; c++) Assert.InRange(Math.Abs(logits[c] - expected[c]), 0, 1e-4);
+    }
+
+    private static string[] SlotNames(DataViewSchema.Column column)
+    {
+        var names = default(VBuffer<ReadOnlyMemory<char>>);
+        column.GetSlotNames(ref names);
+        return names.DenseValues().Select(n => n.ToString()).ToArray();
+    }
+
+    private sealed class TextRow
+    {
+        public string Text { get; set; } = "";
+    }
+}

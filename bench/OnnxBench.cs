@@ -37,7 +37,7 @@ internal static class OnnxBench
             ml.Model.Save(model, null, saved);
             Console.WriteLine($"saved {saved} (re-run with --zip {saved})");
         }
-        else model = (LoraTextClassificationTransformer)LoadSingle(ml, zip);
+        else model = ml.Model.Load(zip, out _).GetFineTunedTransformer<LoraTextClassificationTransformer>();
         string source = zip is null ? $"LoRA r=8 all-linear, 1 epoch on {trainRows} random training rows (seed 7)" : Path.GetFileName(zip);
 
         var folder = Path.Combine(BenchEnvironment.OutputFolder, "onnx");
@@ -124,13 +124,6 @@ internal static class OnnxBench
             Method = FineTuningMethod.Lora(new LoraOptions { Rank = 8, Alpha = 16, TargetAllLinear = true }), LearningRate = 2e-3,
             NumberOfThreads = threads, Seed = 7, Progress = new Progress<TrainingProgress>(p => Console.WriteLine(p.ToString())),
         }).Fit(keyed);
-    }
-
-    private static ITransformer LoadSingle(MLContext ml, string zip)
-    {
-        var loaded = ml.Model.Load(zip, out _);
-        var chain = loaded as TransformerChain<ITransformer>;
-        return chain?.OfType<LoraTextClassificationTransformer>().Single() ?? loaded;
     }
 
     /// <summary>The library's scoring order: look-ahead windows of 8 batches, each sorted by length into batches of 32.</summary>

@@ -24,6 +24,7 @@ public sealed record SentimentSettings
         Options:
           --data FILE            training data: CSV or TSV with a header line (default: sent_train.csv of ../shared/data)
           --test FILE            test data, same columns; without it a stratified 20% of --data is held out
+                                 (alone: train on the default data, test on FILE; its labels may be names or 0/1/2)
           --text-column NAME     column with the text (default: text)
           --label-column NAME    column with the label, names or numbers (default: label)
           --label-names MAP      display names for label values, e.g. 0=Bearish,1=Bullish,2=Neutral
@@ -83,12 +84,12 @@ public sealed record SentimentSettings
     {
         var data = cl.ExistingFile("data");
         var test = cl.ExistingFile("test");
-        if (test is not null && data is null) throw new UsageException("--test needs --data (the default data set has its own test file)");
         var defaults = new SentimentSettings { DataFile = "", OutputFolder = "" };
         return new SentimentSettings
         {
             DataFile = data ?? SharedData.PathOf(DefaultDataSet, "sent_train.csv", alternative: "--data FILE"),
-            TestFile = data is null ? SharedData.PathOf(DefaultDataSet, "sent_valid.csv", alternative: "--data FILE") : test,
+            // The default training data comes with its own test file; --test alone replaces it.
+            TestFile = test ?? (data is null ? SharedData.PathOf(DefaultDataSet, "sent_valid.csv", alternative: "--test FILE") : null),
             TextColumn = cl.String("text-column") ?? defaults.TextColumn,
             LabelColumn = cl.String("label-column") ?? defaults.LabelColumn,
             LabelNames = ParseLabelNames(cl.String("label-names") ?? (data is null ? DefaultLabelNames : "")),

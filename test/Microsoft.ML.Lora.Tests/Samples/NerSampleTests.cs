@@ -18,7 +18,7 @@ public class NerSampleTests : IDisposable
     private sealed class TokensRow { public string[] Tokens { get; set; } = []; }
 
     [Fact]
-    public void SmokeRunOnTheBundledDataSavesAModelThatLoadsTheAdapterTheChartsAndAResultLine()
+    public void SmokeRunOnTheDefaultSharedDataSavesAModelThatLoadsTheAdapterTheChartsAndAResultLine()
     {
         string baseModel = TinyHuggingFaceFolder.Create(temp);
         string output = temp["out"];

@@ -20,7 +20,7 @@ public class SentimentAnalystSampleTests : IDisposable
     private static (int ExitCode, string Stdout, string Stderr) Sample(params string[] args) => ChildProcess.Run("SentimentAnalystPath", Timeout, args);
 
     [Fact]
-    public void SmokeRunOnTheBundledDataSavesAModelThatLoadsTheAdapterTheChartsAndAResultLine()
+    public void SmokeRunOnTheDefaultSharedDataSavesAModelThatLoadsTheAdapterTheChartsAndAResultLine()
     {
         string baseModel = TinyHuggingFaceFolder.Create(temp);
         string output = temp["out"];
@@ -86,6 +86,29 @@ public class SentimentAnalystSampleTests : IDisposable
         var model = new MLContext().Model.Load(Path.Combine(output, "model.zip"), out _);
         var scored = model.Transform(new MLContext().Data.LoadFromEnumerable(new[] { new TextRow { Text = "good" } }));
         Assert.Contains(scored.GetColumn<string>("PredictedLabel").Single(), new[] { "up", "down", "same" });
+    }
+
+    [Fact]
+    public void TestAloneTrainsOnTheDefaultDataAndEvaluatesOnTheGivenFile()
+    {
+        // The default data's labels are 0/1/2 shown as Bearish/Bullish/Neutral: a test file may use either.
+        string testFile = temp["mine.csv"];
+        File.WriteAllLines(testFile, ["text,label", "Shares soared on record profit,Bullish", "\"Profit warning; shares\nslump\",Bearish",
+            "The company reports on Tuesday,2", "Guidance raised again,1", "Sales fell short,0"]);
+        string baseModel = TinyHuggingFaceFolder.Create(temp);
+        var (code, stdout, stderr) = Sample("--test", testFile, "--base-model", baseModel, "--limit", "64", "--epochs", "1",
+            "--output", temp["out"], "--device", "cpu");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("Training data: sent_train.csv; test data: mine.csv", stdout);
+        Assert.Matches(@"Bearish\s+\d+\s+\d+\s+2", stdout);   // per-class test counts: names and numbers read as one class
+        var result = stdout.Split('\n').Select(l => ResultLine.Parse(l)).Last(r => r is not null)!;
+        Assert.Equal("5", result["test_rows"]);
+
+        // A test label the training data never had is refused, naming both files.
+        File.AppendAllLines(testFile, ["Flat day,Sideways"]);
+        var (badCode, badOut, badErr) = Sample("--test", testFile, "--base-model", baseModel, "--limit", "64", "--epochs", "1", "--output", temp["o"]);
+        Assert.Equal(1, badCode);
+        Assert.Contains("label 'Sideways' never occurs in the training data", badErr + badOut);
     }
 
     [Theory]

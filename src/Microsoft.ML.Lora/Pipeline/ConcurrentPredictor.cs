@@ -14,6 +14,9 @@ namespace Microsoft.ML.Lora;
 /// Each caller gets the prediction of its own example (the same scores as <c>PredictionEngine</c>, up to float rounding
 /// from batching), or the exception its example caused: a row that fails its batch is scored again alone, so one bad
 /// example fails only its own call. The predictor holds no native memory of its own; the model stays the caller's to dispose.
+/// <see cref="PredictAsync(TSrc)"/> and <see cref="PredictAsync(IReadOnlyList{TSrc})"/> join the same batches without
+/// holding a thread while they wait (a web server's request handlers); when the batch after theirs falls to an awaiting
+/// call, a thread-pool thread scores it.
 /// </remarks>
 /// <typeparam name="TSrc">The example type, as for <c>PredictionEngine</c>.</typeparam>
 /// <typeparam name="TDst">The prediction type, as for <c>PredictionEngine</c>.</typeparam>
@@ -47,18 +50,54 @@ public sealed class ConcurrentPredictor<TSrc, TDst>
     public TDst Predict(TSrc example)
     {
         ArgumentNullException.ThrowIfNull(example);
-        var request = new Request(example);
-        bool lead;
-        lock (gate)
-        {
-            pending.Enqueue(request);
-            lead = !scoring;
-            scoring = true;
-        }
+        var request = new Request(example, awaited: false, ScoreNextBatch);
         // A call that does not lead waits until a batch has scored it, or until it is handed the next batch.
-        if (!lead) request.WaitForTurn();
+        if (!Enqueue([request])) request.WaitForTurn();
         if (!request.IsDone) ScoreNextBatch();
         return request.Outcome();
+    }
+
+    /// <summary>
+    /// The prediction for <paramref name="example"/>, scored in the next batch; safe to call from any number of threads at once.
+    /// A call that finds the predictor idle scores that batch on its own thread before its task completes.
+    /// </summary>
+    /// <param name="example">The example to score (not modified).</param>
+    /// <returns>A new prediction object; the task fails with the exception the example caused.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="example"/> is null.</exception>
+    public async Task<TDst> PredictAsync(TSrc example)
+    {
+        ArgumentNullException.ThrowIfNull(example);
+        return (await PredictAsync([example]).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>
+    /// The predictions for <paramref name="examples"/>, in their order: they queue together (in batches of at most
+    /// <see cref="MaxBatchSize"/>, shared with other callers' examples), so a request with many texts costs a few forward passes.
+    /// </summary>
+    /// <param name="examples">The examples to score (not modified); may be empty.</param>
+    /// <returns>One new prediction per example; the task fails with the first exception an example caused.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="examples"/> or one of them is null (the message names its index).</exception>
+    public async Task<TDst[]> PredictAsync(IReadOnlyList<TSrc> examples)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        for (int i = 0; i < examples.Count; i++)
+            if (examples[i] is null) throw new ArgumentNullException(nameof(examples), $"Example {i} of {examples.Count} is null.");
+        if (examples.Count == 0) return [];
+        var requests = examples.Select(e => new Request(e, awaited: true, ScoreNextBatch)).ToArray();
+        if (Enqueue(requests)) ScoreNextBatch();
+        return await Task.WhenAll(requests.Select(r => r.Completion!)).ConfigureAwait(false);
+    }
+
+    // Queues the requests in order; true when the caller leads (nothing was scoring), so it scores the next batch itself.
+    private bool Enqueue(Request[] requests)
+    {
+        lock (gate)
+        {
+            foreach (var request in requests) pending.Enqueue(request);
+            bool lead = !scoring;
+            scoring = true;
+            return lead;
+        }
     }
 
     // Run by one thread at a time (the one whose call leads): its own request is at the head of the queue. Afterwards the
@@ -110,9 +149,11 @@ public sealed class ConcurrentPredictor<TSrc, TDst>
         return outputs;
     }
 
-    private sealed class Request(TSrc example)
+    // One example's call. A blocking call (Predict) waits on its signal: set when it is scored or handed the next batch. An
+    // awaiting call (PredictAsync) holds no thread: it completes a task, and the next batch, when it falls to it, goes to the pool.
+    private sealed class Request(TSrc example, bool awaited, Action scoreNextBatch)
     {
-        private readonly ManualResetEventSlim signal = new();
+        private readonly ManualResetEventSlim? signal = awaited ? null : new();
         private TDst? result;
         private ExceptionDispatchInfo? error;
         private volatile bool done;
@@ -120,6 +161,11 @@ public sealed class ConcurrentPredictor<TSrc, TDst>
         public TSrc Example => example;
 
         public bool IsDone => done;
+
+        /// <summary>The awaiting call's task (continuations run off the scoring thread); null for a blocking call.</summary>
+        public TaskCompletionSource<TDst>? CompletionSource { get; } = awaited ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+
+        public Task<TDst>? Completion => CompletionSource?.Task;
 
         public void Complete(TDst value)
         {
@@ -133,10 +179,14 @@ public sealed class ConcurrentPredictor<TSrc, TDst>
             Finish();
         }
 
-        /// <summary>Hands this request's thread the next batch.</summary>
-        public void Lead() => signal.Set();
+        /// <summary>Hands this request's caller the next batch: its waiting thread, or a pool thread for an awaiting call.</summary>
+        public void Lead()
+        {
+            if (signal is not null) signal.Set();
+            else ThreadPool.UnsafeQueueUserWorkItem(static score => score(), scoreNextBatch, preferLocal: false);
+        }
 
-        public void WaitForTurn() => signal.Wait();
+        public void WaitForTurn() => signal!.Wait();
 
         public TDst Outcome()
         {
@@ -147,7 +197,12 @@ public sealed class ConcurrentPredictor<TSrc, TDst>
         private void Finish()
         {
             done = true;
-            signal.Set();
+            if (CompletionSource is { } completion)
+            {
+                if (error is not null) completion.SetException(error.SourceException);
+                else completion.SetResult(result!);
+            }
+            else signal!.Set();
         }
     }
 }

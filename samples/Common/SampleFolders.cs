@@ -15,4 +15,15 @@ public static class SampleFolders
             .FirstOrDefault(a => a.Key == "SampleProjectFolder")?.Value;
         return project is not null && Directory.Exists(project) ? Path.Combine(project, "output") : Path.GetFullPath("output");
     }
+
+    /// <summary>
+    /// The output folder of the sibling sample <paramref name="sample"/> (<c>samples/SAMPLE/output</c>) when this sample's
+    /// project folder still exists; <c>output</c> under the current folder otherwise.
+    /// </summary>
+    public static string OutputOf(string sample)
+    {
+        var project = Assembly.GetEntryAssembly()?.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "SampleProjectFolder")?.Value;
+        return project is not null && Directory.Exists(project) ? Path.Combine(Path.GetDirectoryName(project)!, sample, "output") : Path.GetFullPath("output");
+    }
 }

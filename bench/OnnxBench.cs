@@ -22,11 +22,11 @@ internal static class OnnxBench
 
     public static int Run(string[] args)
     {
-        string? zip = Option(args, "--zip");
-        int trainRows = int.Parse(Option(args, "--train-rows") ?? "640", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(Option(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        int threads = int.Parse(Option(args, "--threads") ?? "2", CultureInfo.InvariantCulture);
-        int? limit = Option(args, "--limit") is { } l ? int.Parse(l, CultureInfo.InvariantCulture) : null;
+        string? zip = BenchArgs.String(args, "--zip");
+        int trainRows = BenchArgs.Int(args, "--train-rows") ?? 640;
+        int rounds = BenchArgs.Int(args, "--rounds") ?? 3;
+        int threads = BenchArgs.Int(args, "--threads") ?? 2;
+        int? limit = BenchArgs.Int(args, "--limit");
         TorchRuntime.ConfigureThreads(threads);
         var ml = new MLContext(seed: 1);
         LoraTextClassificationTransformer model;
@@ -111,7 +111,8 @@ internal static class OnnxBench
         return 0;
     }
 
-    private static LoraTextClassificationTransformer FineTune(MLContext ml, int trainRows, int threads)
+    /// <summary>LoRA r=8 on every linear layer of MiniLM, one epoch on <paramref name="trainRows"/> random training rows (seed 7); the api bench serves it too.</summary>
+    internal static LoraTextClassificationTransformer FineTune(MLContext ml, int trainRows, int threads)
     {
         // A random sample (the file is grouped by label): every class, the same rows on every run.
         var rows = ml.Data.CreateEnumerable<BenchData.SentimentRow>(BenchData.LoadSentiment(ml, BenchEnvironment.SentimentTrain), reuseRowObject: false).ToArray();
@@ -143,10 +144,4 @@ internal static class OnnxBench
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     private static int ArgMax(float[] v) => Array.IndexOf(v, v.Max());
-
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 }

@@ -38,6 +38,13 @@ public static class LoraCatalog
         });
 
     /// <summary>
+    /// Fine-tunes a pretrained encoder (LoRA by default) into a sentence embedder (mean pooling, unit length) on sentence
+    /// pairs; see <see cref="LoraSentenceEmbeddingOptions"/>.
+    /// </summary>
+    public static LoraSentenceEmbeddingEstimator LoraFineTune(this TransformsCatalog catalog, LoraSentenceEmbeddingOptions options)
+        => new(CatalogUtils.GetEnvironment(catalog), options);
+
+    /// <summary>
     /// Fine-tunes a pretrained encoder (LoRA by default) to tag named entities, one tag per word; see <see cref="LoraNerOptions"/>.
     /// </summary>
     public static LoraNerEstimator LoraFineTune(this TransformsCatalog catalog, LoraNerOptions options)

@@ -35,6 +35,7 @@ public class PublicSurfaceTests
         "Microsoft.ML.Lora.PretrainedModel",
         "Microsoft.ML.Lora.ReliabilityBin",
         "Microsoft.ML.Lora.TagScheme",
+        "Microsoft.ML.Lora.TorchNativeLibrary",
         "Microsoft.ML.Lora.TrainableParameterReport",
         "Microsoft.ML.Lora.TrainingHistory",
         "Microsoft.ML.Lora.TrainingPhase",

@@ -25,8 +25,6 @@ internal static class EmbeddingBench
 
     private const int BatchSize = 16, DefaultEpochs = 4;
 
-    private static string Stsb(string file) => Path.Combine(BenchEnvironment.RepoRoot, "..", "shared", "data", "stsb", file);
-
     private static string AdapterFixture => Path.Combine(BenchEnvironment.RepoRoot, "..", "shared", "peft-fixtures",
         "all-MiniLM-L6-v2-sentence-transformers-feature-extraction");
 
@@ -53,8 +51,8 @@ internal static class EmbeddingBench
             ?? throw new ArgumentException($"Unknown configuration '{n}'; expected one of {string.Join(", ", Configs.Select(c => c.Name))}.")).ToList();
 
         var ml = new MLContext(seed: 1);
-        var train = StsbData.Read(Stsb("sts-train.csv")).Take(limit).ToList();
-        var dev = StsbData.Read(Stsb("sts-dev.csv"));
+        var train = StsbData.Read(BenchEnvironment.Stsb("sts-train.csv")).Take(limit).ToList();
+        var dev = StsbData.Read(BenchEnvironment.Stsb("sts-dev.csv"));
         Console.WriteLine($"STS-B: {train.Count} training pairs, {dev.Count} dev pairs");
         var table = new ResultTable("Sentence embeddings (all-MiniLM-L6-v2, STS-B dev)",
             "model", "trainable params", "epochs", "learning rate", "train time", "train pairs/s", "dev Spearman (cos)", "dev Pearson (cos)", "Δ Spearman vs untuned");

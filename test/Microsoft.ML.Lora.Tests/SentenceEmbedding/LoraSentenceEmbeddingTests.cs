@@ -168,6 +168,40 @@ public class LoraSentenceEmbeddingTests : IDisposable
     }
 
     [Fact]
+    public void APretrainedEmbedderIsTheBaseUntrainedAndSavesLikeAFittedOne()
+    {
+        var ml = new MLContext(seed: 1);
+        var embedder = LoraSentenceEmbeddingTransformer.FromPretrained(ml, Base, sentence1ColumnName: "Text", embeddingColumnName: "Vector");
+        Assert.Null(embedder.TrainingHistory);
+        Assert.Equal(0, embedder.Parameters.Trainable);
+        Assert.Throws<InvalidOperationException>(() => embedder.SaveAdapter(temp["none"]));   // nothing was trained: no adapter
+
+        // The base's own encoder, mean-pooled: what a model fitted for zero steps would give.
+        var texts = PairData.Sentences(PairData.Pairs(4));
+        var data = ml.Data.LoadFromEnumerable(texts.Select(t => new { Text = t }));
+        var expected = embedder.Transform(data).GetColumn<float[]>("Vector").ToArray();
+        manual_seed(1);
+        var (loaded, _) = HuggingFaceCheckpoint.LoadEncoder(baseFolder, addPoolingLayer: false);
+        using (var model = new SentenceEmbeddingModel(loaded))
+        using (no_grad())
+        {
+            model.eval();
+            var tokenizer = Base.LoadTokenizer();
+            for (int i = 0; i < texts.Length; i++)
+            {
+                var ids = tokenizer.Encode(texts[i]).InputIds.ToArray().Select(x => (long)x).ToArray();
+                var e = model.forward(tensor(ids).unsqueeze(0), ones(1, ids.Length, dtype: ScalarType.Int64)).data<float>().ToArray();
+                for (int j = 0; j < Hidden; j++) Assert.InRange(Math.Abs(e[j] - expected[i][j]), 0, 1e-6);
+            }
+        }
+
+        var zip = temp["pretrained.zip"];
+        ml.Model.Save(embedder, data.Schema, zip);
+        var reloaded = new MLContext().Model.Load(zip, out _).Transform(data).GetColumn<float[]>("Vector").ToArray();
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(expected[i], reloaded[i]);
+    }
+
+    [Fact]
     public void PeftAdapterHasBareEncoderKeysAndLoadsBackToTheSameEmbeddings()
     {
         var ml = new MLContext(seed: 1);

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Onnx;
+using Microsoft.ML.Lora.Onnx.Heads;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 using Microsoft.ML.Runtime;
@@ -117,6 +119,13 @@ internal sealed class SentenceEmbeddingTask : FineTuningTask<SentencePair>
         ["sentence1"] = Columns.Sentence1, ["sentence2"] = Columns.Sentence2, ["score"] = Columns.Score, ["embedding"] = Columns.Embedding,
         ["loss"] = Loss.ToString(), ["scale"] = Scale, ["min_score"] = Range?.Min, ["max_score"] = Range?.Max,
     };
+
+    /// <summary>The bare encoder, mean-pooled and normalised; no labels (the output is the embedding, not classes).</summary>
+    public override OnnxTaskDescription OnnxDescription() => new(TaskName, MeanPoolingOnnxHead.Instance, Array.Empty<string>(), new JsonObject
+    {
+        ["sentence_pair"] = false,
+        ["postprocess"] = "Embedding = sentence_embedding (mean over real tokens, L2-normalised); similarity of two sentences = dot product",
+    });
 
     /// <summary>Reads what <see cref="SettingsToJson"/> wrote.</summary>
     public static SentenceEmbeddingTask FromJson(JsonObject s, string source)

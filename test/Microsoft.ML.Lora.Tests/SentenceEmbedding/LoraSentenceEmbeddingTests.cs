@@ -6,6 +6,9 @@ using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.SentenceEmbedding;
 using Microsoft.ML.Lora.Statistics;
+using Microsoft.ML.Lora.Tests.Onnx;
+using Microsoft.ML.Lora.Tokenization;
+using Microsoft.ML.OnnxRuntime;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -87,6 +90,30 @@ public class LoraSentenceEmbeddingTests : IDisposable
 
         Assert.Equal(Hidden, model.EmbeddingSize);
         Assert.All(Embed(ml, model, PairData.Sentences(rows)), e => Assert.Equal(1.0, Math.Sqrt(e.Sum(x => (double)x * x)), 5));
+    }
+
+    [Fact]
+    public void OnnxExportIsScoredByOnnxRuntimeAsTheTransformerEmbeds()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.LoraFineTune(Options(epochs: 2)).Fit(ml.Data.LoadFromEnumerable(PairData.Pairs()));
+        var folder = temp["onnx"];
+        Directory.CreateDirectory(folder);
+        model.ExportToOnnx(Path.Combine(folder, "model.onnx"));
+
+        var scoring = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "scoring.json")))!;
+        Assert.Equal("sentence-embedding", scoring["task"]!.GetValue<string>());
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "config.json")))!;
+        Assert.Equal("BertModel", config["architectures"]![0]!.GetValue<string>());
+        // Sentences of different lengths in one padded batch: the pooling must ignore the padding.
+        string[] sentences = { "good news", "the market is very great today for apple", "   ", "awful" };
+        var expected = Embed(ml, model, sentences);
+        var batch = TextTokenizer.FromHuggingFaceFolder(folder).EncodeBatch(sentences, null, scoring["max_sequence_length"]!.GetValue<int>());
+        using var session = new InferenceSession(Path.Combine(folder, "model.onnx"), OrtRunner.Options());
+        var flat = OrtRunner.Run(session, batch.InputIds, batch.AttentionMask, batch.TokenTypeIds, batch.BatchSize, batch.SequenceLength);
+        Assert.Equal(sentences.Length * Hidden, flat.Length);
+        for (int r = 0; r < sentences.Length; r++)
+            for (int d = 0; d < Hidden; d++) Assert.InRange(Math.Abs(flat[r * Hidden + d] - expected[r][d]), 0, 1e-5);
     }
 
     [Fact]

@@ -62,21 +62,21 @@ public sealed class LoraQuestionAnsweringTransformer : FineTunedTransformer
     /// </summary>
     /// <param name="mlContext">The ML.NET context.</param>
     /// <param name="adapterFolder">The adapter folder.</param>
-    /// <param name="baseModel">The base the adapter was trained on (default: the embedded MiniLM).</param>
-    /// <param name="contextColumnName">Input context column.</param>
-    /// <param name="questionColumnName">Input question column.</param>
-    /// <param name="maxSequenceLength">Longest input in tokens (a window); null = the base model's.</param>
-    /// <param name="documentStride">Context tokens shared by consecutive windows.</param>
+    /// <param name="options">
+    /// What scoring needs, the rest is ignored: <see cref="FineTuningOptions.BaseModel"/> (the base the adapter was trained on;
+    /// default the embedded MiniLM), <see cref="FineTuningOptions.MaxSequenceLength"/>, the input and output columns, the
+    /// window and answer settings and <see cref="FineTuningOptions.ScoringBatchSize"/>. Null = the defaults.
+    /// </param>
     /// <exception cref="InvalidDataException">The adapter is not QUESTION_ANS, lacks <c>qa_outputs</c> or does not fit the base (names the key and shapes).</exception>
-    public static LoraQuestionAnsweringTransformer FromPeftAdapter(MLContext mlContext, string adapterFolder, PretrainedModel? baseModel = null,
-        string contextColumnName = "Context", string questionColumnName = "Question", int? maxSequenceLength = null, int documentStride = 128)
+    /// <exception cref="ArgumentOutOfRangeException">The document stride leaves a window no room to advance.</exception>
+    public static LoraQuestionAnsweringTransformer FromPeftAdapter(MLContext mlContext, string adapterFolder, LoraQuestionAnsweringOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         var env = (IHostEnvironment)mlContext;
-        var options = new LoraQuestionAnsweringOptions { ContextColumnName = contextColumnName, QuestionColumnName = questionColumnName, DocumentStride = documentStride };
+        options ??= new LoraQuestionAnsweringOptions();
         options.Validate();
         var task = new QuestionAnsweringTask(options);
-        var model = PeftImport.Load(env, adapterFolder, baseModel ?? PretrainedModel.MiniLmL6V2, task, maxSequenceLength);
+        var model = PeftImport.Load(env, adapterFolder, options.BaseModel, task, options.MaxSequenceLength);
         task.Settings.CheckFits(model.MaxSequenceLength);
         return new LoraQuestionAnsweringTransformer(env, task, model, options.ScoringBatchSize, null);
     }

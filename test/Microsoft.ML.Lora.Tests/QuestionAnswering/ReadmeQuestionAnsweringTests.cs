@@ -53,7 +53,7 @@ public sealed class ReadmeQuestionAnsweringTests : IDisposable
         {
             // windows of 256 tokens (MiniLM's default) sharing 128 context tokens (DocumentStride); LoRA on every linear layer
             Method = FineTuningMethod.Lora(new LoraOptions { Rank = 16, Alpha = 32, TargetAllLinear = true }),
-            Epochs = 2, LearningRate = 2e-3,
+            Epochs = 2, BatchSize = 16, LearningRate = 2e-3,
         }).Fit(train);
         var scored = qa.Transform(dev);   // + Answer (an exact substring of Context), AnswerStart, Score
         QuestionAnsweringMetrics metrics = ml.MulticlassClassification.EvaluateQuestionAnswering(scored);   // SQuAD v1.1 EM / F1 against Answers

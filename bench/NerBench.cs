@@ -151,16 +151,4 @@ internal static class NerBench
         }
         return result;
     }
-
-    private sealed class ConsoleProgress : IProgress<TrainingProgress>
-    {
-        private TimeSpan? last;
-
-        public void Report(TrainingProgress value)
-        {
-            if (value.Phase == TrainingPhase.Training && last is { } l && value.Elapsed - l < TimeSpan.FromSeconds(30)) return;
-            last = value.Elapsed;
-            Console.WriteLine(value);
-        }
-    }
 }

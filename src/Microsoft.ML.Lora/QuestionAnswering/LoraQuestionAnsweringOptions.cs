@@ -65,14 +65,13 @@ public sealed class LoraQuestionAnsweringOptions : FineTuningOptions
             (nameof(PredictedAnswerColumnName), PredictedAnswerColumnName), (nameof(PredictedAnswerStartColumnName), PredictedAnswerStartColumnName),
             (nameof(ScoreColumnName), ScoreColumnName),
         };
-        foreach (var (name, value) in names)
-            if (string.IsNullOrEmpty(value)) throw new ArgumentException($"{name} must be a column name, got '{value}'.", name);
+        foreach (var (name, value) in names) Pipeline.OptionChecks.ColumnName(value, name);
         var outputs = new[] { PredictedAnswerColumnName, PredictedAnswerStartColumnName, ScoreColumnName };
         if (outputs.Distinct(StringComparer.Ordinal).Count() != outputs.Length)
             throw new ArgumentException($"PredictedAnswerColumnName, PredictedAnswerStartColumnName and ScoreColumnName must differ, got '{string.Join("', '", outputs)}'.", nameof(ScoreColumnName));
-        if (DocumentStride < 0) throw new ArgumentException($"DocumentStride must be non-negative, got {DocumentStride}.", nameof(DocumentStride));
-        if (MaxQuestionLength < 1) throw new ArgumentException($"MaxQuestionLength must be at least 1, got {MaxQuestionLength}.", nameof(MaxQuestionLength));
-        if (MaxAnswerLength < 1) throw new ArgumentException($"MaxAnswerLength must be at least 1, got {MaxAnswerLength}.", nameof(MaxAnswerLength));
-        if (NBestSize < 1) throw new ArgumentException($"NBestSize must be at least 1, got {NBestSize}.", nameof(NBestSize));
+        Pipeline.OptionChecks.InRange(DocumentStride, 0, int.MaxValue, nameof(DocumentStride));
+        Pipeline.OptionChecks.InRange(MaxQuestionLength, 1, int.MaxValue, nameof(MaxQuestionLength));
+        Pipeline.OptionChecks.InRange(MaxAnswerLength, 1, int.MaxValue, nameof(MaxAnswerLength));
+        Pipeline.OptionChecks.InRange(NBestSize, 1, int.MaxValue, nameof(NBestSize));
     }
 }

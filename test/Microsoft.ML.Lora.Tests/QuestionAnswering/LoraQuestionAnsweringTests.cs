@@ -204,6 +204,26 @@ public class LoraQuestionAnsweringTests(TrainedToyQa toy) : IClassFixture<Traine
         Assert.Empty(toy.Model.PredictAnswers("apple", " "));
     }
 
+    public static TheoryData<string> HostileTexts => Reliability.Text.HostileTextTests.Cases;
+
+    [Theory]
+    [MemberData(nameof(HostileTexts))]
+    public void HostileTextAsContextOrQuestionGivesAnExactSubstringOrNoAnswerFromBothScoringPaths(string @case)
+    {
+        string text = Reliability.Text.HostileTextTests.Texts[@case];
+        var inputs = new[]
+        {
+            new QaInput { Context = text, Question = "company ?" },
+            new QaInput { Context = "the news said apple was up", Question = text },
+            new QaInput { Context = text + " google " + text, Question = text + " company ?" },
+        };
+        var batched = Outputs(toy.Ml, toy.Model.Transform(toy.Ml.Data.LoadFromEnumerable(inputs)));
+        AssertExactSubstrings(inputs, batched);
+        var engine = toy.Ml.Model.CreatePredictionEngine<QaInput, QaOutput>(toy.Model);
+        Assert.Equal(batched.Select(o => (o.Answer, o.AnswerStart)), inputs.Select(i => engine.Predict(i)).Select(o => (o.Answer, o.AnswerStart)));
+        Assert.All(batched, o => Assert.True(float.IsFinite(o.Score)));
+    }
+
     [Fact]
     public void RandomModelAnswersOnUnicodeTextAreExactSubstrings()
     {

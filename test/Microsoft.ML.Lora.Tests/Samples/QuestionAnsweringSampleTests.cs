@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.ML.Data;
 using Samples.Common;
 using Xunit;
 

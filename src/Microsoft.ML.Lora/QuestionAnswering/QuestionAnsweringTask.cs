@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Onnx;
+using Microsoft.ML.Lora.Onnx.Heads;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 using Microsoft.ML.Runtime;
@@ -95,6 +97,16 @@ internal sealed class QuestionAnsweringTask : FineTuningTask<QuestionAnsweringWi
         ["document_stride"] = Settings.DocumentStride, ["max_question_length"] = Settings.MaxQuestionLength,
         ["max_answer_length"] = Settings.MaxAnswerLength, ["n_best_size"] = Settings.NBestSize,
     };
+
+    /// <summary>The span head; the windowing and span search that turn its logits into answers are described in scoring.json.</summary>
+    public override OnnxTaskDescription OnnxDescription() => new(TaskName, SpanOnnxHead.Instance, Array.Empty<string>(), new JsonObject
+    {
+        ["sentence_pair"] = true, ["question_first"] = true, ["document_stride"] = Settings.DocumentStride,
+        ["max_question_length"] = Settings.MaxQuestionLength, ["max_answer_length"] = Settings.MaxAnswerLength, ["n_best_size"] = Settings.NBestSize,
+        ["postprocess"] = "windows: [CLS] question [SEP] context window [SEP], windows overlapping by document_stride context tokens; "
+            + "best span over all windows with start <= end, inside the context, at most max_answer_length tokens; "
+            + "Score = softmax(start_logits)[start] * softmax(end_logits)[end], each softmax over the window's context tokens",
+    });
 
     /// <summary>Reads what <see cref="SettingsToJson"/> wrote.</summary>
     public static QuestionAnsweringTask FromJson(JsonObject s, string source) => new(

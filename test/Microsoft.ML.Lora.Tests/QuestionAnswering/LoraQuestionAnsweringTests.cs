@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.QuestionAnswering;
+using Microsoft.ML.Lora.Tests.Onnx;
 using Microsoft.ML.Lora.Tokenization;
+using Microsoft.ML.OnnxRuntime;
 using Xunit;
 
 namespace Microsoft.ML.Lora.Tests.QuestionAnswering;
@@ -222,6 +225,32 @@ public class LoraQuestionAnsweringTests(TrainedToyQa toy) : IClassFixture<Traine
         var engine = toy.Ml.Model.CreatePredictionEngine<QaInput, QaOutput>(toy.Model);
         Assert.Equal(batched.Select(o => (o.Answer, o.AnswerStart)), inputs.Select(i => engine.Predict(i)).Select(o => (o.Answer, o.AnswerStart)));
         Assert.All(batched, o => Assert.True(float.IsFinite(o.Score)));
+    }
+
+    [Fact]
+    public void OnnxExportGivesTheLibrarysStartAndEndLogits()
+    {
+        var folder = Path.Combine(toy.Temp.Path, "onnx");
+        Directory.CreateDirectory(folder);
+        toy.Model.ExportToOnnx(Path.Combine(folder, "qa.onnx"));
+        var scoring = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "scoring.json")))!;
+        Assert.Equal("question-answering", scoring["task"]!.GetValue<string>());
+        Assert.Equal(new[] { "start_logits", "end_logits" }, scoring["outputs"]!.AsArray().Select(o => o!["name"]!.GetValue<string>()));
+        Assert.Equal("BertForQuestionAnswering", JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "config.json")))!["architectures"]![0]!.GetValue<string>());
+
+        // Question first, context second, padded to the longest pair: the exported tokenizer, ONNX Runtime, both outputs.
+        var rows = toy.Rows.Take(5).ToList();
+        var batch = TextTokenizer.FromHuggingFaceFolder(folder).EncodeBatch(rows.Select(r => r.Question).ToList(), rows.Select(r => r.Context).ToList(),
+            scoring["max_sequence_length"]!.GetValue<int>());
+        var library = ExportTestModels.LibraryLogits(toy.Model.ScoringModel.Model, batch.InputIds, batch.AttentionMask, batch.TokenTypeIds, batch.BatchSize, batch.SequenceLength);
+        using var session = new InferenceSession(Path.Combine(folder, "qa.onnx"), OrtRunner.Options());
+        for (int output = 0; output < 2; output++)
+        {
+            var onnx = OrtRunner.Run(session, batch.InputIds, batch.AttentionMask, batch.TokenTypeIds, batch.BatchSize, batch.SequenceLength, output);
+            Assert.Equal(batch.InputIds.Length, onnx.Length);
+            for (int i = 0; i < onnx.Length; i++)
+                if (batch.AttentionMask[i] == 1) Assert.InRange(Math.Abs(onnx[i] - library[i * 2 + output]), 0, 1e-4);
+        }
     }
 
     [Fact]

@@ -28,8 +28,8 @@ public class QuestionAnsweringSampleTests : IDisposable
         string baseModel = TinyHuggingFaceFolder.Create(temp);
         string output = temp["out"];
         // The tiny model has 66 positions: windows of 48 tokens sharing 16.
-        string[] common = ["--base-model", baseModel, "--limit", "24", "--max-length", "48", "--stride", "16", "--device", "cpu", "--output", output];
-        var (code, stdout, stderr) = Sample([.. common, "--epochs", "1"]);
+        string[] common = ["--base-model", baseModel, "--limit", "24", "--max-length", "48", "--stride", "16", "--device", "cpu"];
+        var (code, stdout, stderr) = Sample([.. common, "--output", output, "--epochs", "1"]);
         Assert.True(code == 0, stdout + stderr);
         foreach (var file in new[] { "model.zip", "adapter/adapter_config.json", "adapter/adapter_model.safetensors" })
             Assert.True(new FileInfo(Path.Combine(output, file)).Length > 0, $"{file} missing or empty");

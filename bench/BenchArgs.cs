@@ -43,16 +43,3 @@ internal sealed class BenchArgs
 
     public override string ToString() => usage;
 }
-
-/// <summary>Training progress on the console: every epoch end and phase change, and a training line at most every 30 s.</summary>
-internal sealed class ConsoleProgress : IProgress<TrainingProgress>
-{
-    private TimeSpan? last;
-
-    public void Report(TrainingProgress value)
-    {
-        if (value.Phase == TrainingPhase.Training && last is { } l && value.Elapsed - l < TimeSpan.FromSeconds(30)) return;
-        last = value.Elapsed;
-        Console.WriteLine(value);
-    }
-}

@@ -16,9 +16,10 @@ internal static class ApiBench
 
     public static int Run(string[] args)
     {
-        string? zip = BenchArgs.String(args, "--zip");
-        int requests = BenchArgs.Int(args, "--requests") ?? 300, parallel = BenchArgs.Int(args, "--parallel") ?? 16, rounds = BenchArgs.Int(args, "--rounds") ?? 2;
-        int trainRows = BenchArgs.Int(args, "--train-rows") ?? 640;
+        var options = BenchArgs.Parse(args, "--zip FILE, --requests N, --parallel N, --rounds N, --train-rows N");
+        string? zip = options.String("zip");
+        int requests = options.Int("requests") ?? 300, parallel = options.Int("parallel") ?? 16, rounds = options.Int("rounds") ?? 2;
+        int trainRows = options.Int("train-rows") ?? 640;
         string source = zip is null ? $"MiniLM, LoRA r=8 all-linear, 1 epoch on {trainRows} rows" : Path.GetFileName(zip);
         zip ??= Classifier(trainRows);
 

@@ -2,16 +2,44 @@ using System.Globalization;
 
 namespace Microsoft.ML.Lora.Bench;
 
-/// <summary>The commands' <c>--name value</c> options.</summary>
-internal static class BenchArgs
+/// <summary>A bench command's <c>--name value</c> options, and the child-process arguments that pass some of them on.</summary>
+internal sealed class BenchArgs
 {
-    /// <summary>The value after <paramref name="name"/>, or null when it is not given.</summary>
-    public static string? String(string[] args, string name)
+    private readonly Dictionary<string, string> values;
+    private readonly string usage;
+
+    private BenchArgs(Dictionary<string, string> values, string usage)
     {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        this.values = values;
+        this.usage = usage;
     }
 
-    /// <summary>The integer after <paramref name="name"/>, or null when it is not given.</summary>
-    public static int? Int(string[] args, string name) => String(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+    /// <summary>Parses <c>--name value</c> pairs; <paramref name="usage"/> lists the options in the error message.</summary>
+    public static BenchArgs Parse(string[] args, string usage)
+    {
+        var result = new Dictionary<string, string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+                throw new ArgumentException($"Expected '--name value' pairs, got '{string.Join(' ', args)}'. Options: {usage}.");
+            result[args[i][2..]] = args[++i];
+        }
+        return new BenchArgs(result, usage);
+    }
+
+    public bool Has(string name) => values.ContainsKey(name);
+
+    public string? String(string name) => values.GetValueOrDefault(name);
+
+    public int? Int(string name) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+
+    public double? Double(string name) => values.TryGetValue(name, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : null;
+
+    public bool? Bool(string name) => values.TryGetValue(name, out var v) ? bool.Parse(v) : null;
+
+    /// <summary>The given options among <paramref name="names"/>, as arguments for a child process.</summary>
+    public IEnumerable<string> Forward(params string[] names)
+        => names.Where(values.ContainsKey).SelectMany(n => new[] { "--" + n, values[n] });
+
+    public override string ToString() => usage;
 }

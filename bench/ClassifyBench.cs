@@ -28,8 +28,8 @@ internal static class ClassifyBench
 
     public static int Run(string[] args)
     {
-        int? limit = BenchArgs.Int(args, "--limit");
-        int? epochs = BenchArgs.Int(args, "--epochs");
+        int? limit = Option(args, "--limit");
+        int? epochs = Option(args, "--epochs");
         if (args.Length >= 2 && args[0] == "--one") return One(Configs[int.Parse(args[1], CultureInfo.InvariantCulture)], limit, epochs);
         if (args.Contains("--score-only")) return ScoreSaved();
 
@@ -64,6 +64,11 @@ internal static class ClassifyBench
         return 0;
     }
 
+    private static int? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : null;
+    }
 
     private static int One(Config config, int? limit, int? epochsOverride)
     {

@@ -22,11 +22,12 @@ internal static class OnnxBench
 
     public static int Run(string[] args)
     {
-        string? zip = BenchArgs.String(args, "--zip");
-        int trainRows = BenchArgs.Int(args, "--train-rows") ?? 640;
-        int rounds = BenchArgs.Int(args, "--rounds") ?? 3;
-        int threads = BenchArgs.Int(args, "--threads") ?? 2;
-        int? limit = BenchArgs.Int(args, "--limit");
+        var options = BenchArgs.Parse(args, "--zip FILE, --train-rows N, --rounds N, --threads N, --limit N");
+        string? zip = options.String("zip");
+        int trainRows = options.Int("train-rows") ?? 640;
+        int rounds = options.Int("rounds") ?? 3;
+        int threads = options.Int("threads") ?? 2;
+        int? limit = options.Int("limit");
         TorchRuntime.ConfigureThreads(threads);
         var ml = new MLContext(seed: 1);
         LoraTextClassificationTransformer model;

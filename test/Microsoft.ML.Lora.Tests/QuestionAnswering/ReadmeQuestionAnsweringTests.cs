@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Microsoft.ML.Lora.Tests.Readme;
 using Xunit;
 
 namespace Microsoft.ML.Lora.Tests.QuestionAnswering;
@@ -7,21 +7,13 @@ namespace Microsoft.ML.Lora.Tests.QuestionAnswering;
 /// <summary>
 /// The README's "Question answering" snippet, run as written on the embedded MiniLM (the integration test on real weights):
 /// train.json and dev.json are small slices of the shared SQuAD v1.1 subsets, so it runs in well under a minute on 2 cores.
-/// The region between the markers is compared with the README.
+/// The snippet is read from README.md and compiled as a console program.
 /// </summary>
 public sealed class ReadmeQuestionAnsweringTests : IDisposable
 {
-    private const string Begin = "// README question answering: begin", End = "// README question answering: end";
     private readonly TempFolder temp = new();
-    private readonly string previousDirectory = Environment.CurrentDirectory;
 
-    public ReadmeQuestionAnsweringTests() => Environment.CurrentDirectory = temp.Path;   // the snippet reads train.json and dev.json here
-
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = previousDirectory;
-        temp.Dispose();
-    }
+    public void Dispose() => temp.Dispose();
 
     /// <summary>The first <paramref name="questions"/> questions of a SQuAD file, written back as SQuAD JSON.</summary>
     private static void Slice(string source, string target, int skip, int questions)
@@ -42,24 +34,18 @@ public sealed class ReadmeQuestionAnsweringTests : IDisposable
     [Fact]
     public void SnippetTrainsOnMiniLmEvaluatesAndAnswersWithExactSpans()
     {
-        Slice(TestData.PathOf("squad11", "train-subset-44articles.json"), "train.json", skip: 0, questions: 48);
-        Slice(TestData.PathOf("squad11", "dev-v1.1-halfA-24articles.json"), "dev.json", skip: 0, questions: 24);
-
-        // README question answering: begin
-        var ml = new MLContext(seed: 1);
-        var train = ml.Data.LoadFromEnumerable(SquadReader.Read("train.json").Take(3000));   // Context, Question, Answers, AnswerStarts
-        var dev = ml.Data.LoadFromEnumerable(SquadReader.Read("dev.json"));
-        var qa = ml.Transforms.LoraFineTune(new LoraQuestionAnsweringOptions
-        {
-            // windows of 256 tokens (MiniLM's default) sharing 128 context tokens (DocumentStride); LoRA on every linear layer
-            Method = FineTuningMethod.Lora(new LoraOptions { Rank = 16, Alpha = 32, TargetAllLinear = true }),
-            Epochs = 2, BatchSize = 16, LearningRate = 2e-3,
-        }).Fit(train);
-        var scored = qa.Transform(dev);   // + Answer (an exact substring of Context), AnswerStart, Score
-        QuestionAnsweringMetrics metrics = ml.MulticlassClassification.EvaluateQuestionAnswering(scored);   // SQuAD v1.1 EM / F1 against Answers
-        string context = "Contoso's fiscal 2024 revenue rose 12% to $4.2 billion, driven by cloud services, while its operating margin narrowed to 18.5%.";
-        IReadOnlyList<AnswerSpan> answers = qa.PredictAnswers(context, "How much was Contoso's revenue?", count: 3);   // Text, Start, Score
-        // README question answering: end
+        Slice(TestData.PathOf("squad11", "train-subset-44articles.json"), temp["train.json"], skip: 0, questions: 48);
+        Slice(TestData.PathOf("squad11", "dev-v1.1-halfA-24articles.json"), temp["dev.json"], skip: 0, questions: 24);
+        var run = SnippetProgram.Run([ReadmeSnippet.In("Question answering")], temp.Path, """
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("ml", ml);
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("qa", qa);
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("scored", scored);
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("metrics", metrics);
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("context", context);
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("answers", answers);
+            """);
+        var (ml, qa, scored, metrics) = (run.Get<MLContext>("ml"), run.Get<LoraQuestionAnsweringTransformer>("qa"), run.Get<IDataView>("scored"), run.Get<QuestionAnsweringMetrics>("metrics"));
+        var (context, answers) = (run.Get<string>("context"), run.Get<IReadOnlyList<AnswerSpan>>("answers"));
 
         var epochs = qa.TrainingHistory!.Epochs;
         Assert.True(epochs[1].TrainLoss < epochs[0].TrainLoss, $"train loss {epochs[0].TrainLoss} → {epochs[1].TrainLoss}");
@@ -77,19 +63,5 @@ public sealed class ReadmeQuestionAnsweringTests : IDisposable
         public string Context { get; set; } = "";
         public string Answer { get; set; } = "";
         public int AnswerStart { get; set; }
-    }
-
-    [Fact]
-    public void ReadmeShowsTheSnippetThisTestRuns()
-    {
-        static string Normalize(IEnumerable<string> lines) => string.Join("\n", lines.Select(l => l.Trim()).Where(l => l.Length > 0));
-        var source = File.ReadAllLines(Path.Combine(TestData.RepoRoot, "test", "Microsoft.ML.Lora.Tests", "QuestionAnswering", "ReadmeQuestionAnsweringTests.cs"));
-        int begin = Array.FindIndex(source, l => l.Trim() == Begin), end = Array.FindIndex(source, l => l.Trim() == End);
-        var readme = File.ReadAllLines(Path.Combine(TestData.RepoRoot, "README.md"));
-        int section = Array.IndexOf(readme, "## Question answering");
-        Assert.True(section >= 0, "README.md has no '## Question answering' section");
-        int open = Array.IndexOf(readme, "```csharp", section), close = Array.IndexOf(readme, "```", open + 1);
-        var block = readme[(open + 1)..close].Where(l => !Regex.IsMatch(l, @"^using [\w.]+;"));   // directives sit atop the test file
-        Assert.Equal(Normalize(source[(begin + 1)..end]), Normalize(block));
     }
 }

@@ -1,0 +1,134 @@
+using System.Text.Json.Nodes;
+using Microsoft.ML.Data;
+using Microsoft.ML.Lora.Lora;
+using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Pipeline;
+using Microsoft.ML.Lora.Training;
+using Microsoft.ML.Runtime;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.SentenceSimilarity;
+
+/// <summary>
+/// Sentence similarity as a <see cref="FineTuningTask"/>: a cross-encoder reads both sentences at once ([CLS] a [SEP] b
+/// [SEP]) and a regression head gives one Single, <c>Score</c>. The head is each architecture's Hugging Face
+/// sequence-classification head with one output (PEFT task type SEQ_CLS, <c>num_labels = 1</c>, as Hugging Face's
+/// regression models), trained with mean squared error on the label mapped onto [0, 1] by the training labels' range; after
+/// training its last layer is rescaled so that the model itself outputs scores on the labels' scale (in ML.NET and in a
+/// PEFT adapter alike).
+/// </summary>
+internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
+{
+    public const string TaskName = "sentence-similarity";
+
+    private readonly bool? trainPooler;
+
+    /// <summary>A task to fit as <paramref name="options"/> say.</summary>
+    public SentenceSimilarityTask(LoraSentenceSimilarityOptions options)
+        : this(new SentenceSimilarityColumns(options.Sentence1ColumnName, options.Sentence2ColumnName, options.ScoreColumnName, options.LabelColumnName), null)
+        => trainPooler = options.TrainPooler;
+
+    /// <summary>A trained task: its columns and the range of its training labels (null for an imported adapter).</summary>
+    public SentenceSimilarityTask(SentenceSimilarityColumns columns, LabelRange? range)
+    {
+        Columns = columns;
+        Range = range;
+    }
+
+    public SentenceSimilarityColumns Columns { get; }
+
+    /// <summary>The range of the training labels (what training normalised by); null until read, and for an imported adapter.</summary>
+    public LabelRange? Range { get; private set; }
+
+    public override string Name => TaskName;
+
+    public override PeftTaskType PeftTaskType => PeftTaskType.SequenceClassification;
+
+    public override TaskModel CreateHead(EncoderModel encoder, HeadSpec head)
+        => new SequenceClassificationModel(encoder, head.Outputs, poolerIsHead: head.Pooler == PoolerUse.Trained);
+
+    public override HeadSpec HeadFromPeftAdapter(IReadOnlyDictionary<string, long[]> tensors, EncoderConfig config, string source)
+    {
+        string key = LastLayer(config) + ".bias";
+        if (!tensors.TryGetValue(key, out var shape) || shape.Length != 1)
+            throw new InvalidDataException($"{source}: no '{PeftTaskType.ToPeftKey(config.Names.Root, key)}' tensor; the adapter must save its regression head (modules_to_save).");
+        if (shape[0] != 1)
+            throw new InvalidDataException($"{source}: the adapter's head has {shape[0]} outputs; a similarity model has 1 (num_labels = 1). "
+                + "A classifier's adapter imports with LoraTextClassificationTransformer.FromPeftAdapter.");
+        return new HeadSpec(1, Pooler(config, trained: tensors.ContainsKey(config.Names.Root + ".pooler.dense.weight")));
+    }
+
+    public override IReadOnlyList<OutputSpec> Outputs => new[] { new OutputSpec(Columns.Score, OutputShape.Scalar, NumberDataViewType.Single) };
+
+    public override DataViewType? CheckTrainingInput(SchemaShape input)
+    {
+        ColumnChecks.RequireShape(input, Columns.Label, "Label",
+            c => c.ItemType == NumberDataViewType.Single && c.Kind == SchemaShape.Column.VectorKind.Scalar && !c.IsKey, "Single (the pair's similarity)");
+        Columns.Text.Require(input);
+        return null;
+    }
+
+    public override IRowScorer CreateScorer(DataViewSchema input, FineTunedModel model, ScoringContext context)
+        => new SentenceSimilarityScorer(input, model, this, context);
+
+    public override TaskExamples<SimilarityExample> ReadExamples(IDataView train, IDataView? validation, TaskFitContext context)
+    {
+        var trainRows = Read(train, "training data", "Label", context);
+        if (trainRows.Count == 0) throw new InvalidOperationException("The training data has no rows.");
+        Range = LabelRange.Of(trainRows.Select(e => e.Label), Columns.Label);
+        context.Channel.Info($"Training labels span [{Range.Value.Minimum}, {Range.Value.Maximum}]: the head learns them mapped onto [0, 1].");
+        var validationRows = validation is null ? null : Read(validation, "validation data", "Validation label", context);
+        return new TaskExamples<SimilarityExample>(trainRows, validationRows);
+    }
+
+    public override HeadSpec TrainingHead(TaskFitContext context)
+        // A sentence-transformers model never trained its pooler: frozen, it starves the head (see TrainPooler).
+        => new(1, Pooler(context.Config, trainPooler ?? context.Base.IsEmbedded));
+
+    public override ITrainingTask<SimilarityExample> TrainingTask(TaskFitContext context)
+        => new SimilarityTrainingTask(context.Tokenizer.PadId, context.Config.TypeVocabSize > 1, Range!.Value);
+
+    public override void AddToFingerprint(SimilarityExample example, RunFingerprint fingerprint)
+        => fingerprint.Add(example.Ids).Add(example.TypeIds).Add(example.Label);
+
+    /// <summary>Rescales the head's last layer from the normalised target back to the labels' scale: score = min + (max − min) · output.</summary>
+    public override void AfterTraining(FineTunedModel model, TaskExamples<SimilarityExample> examples, TaskFitContext context)
+    {
+        var range = Range!.Value;
+        string layer = LastLayer(context.Config);
+        var parameters = model.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using var _ = no_grad();
+        parameters[layer + ".weight"].mul_(range.Maximum - range.Minimum);
+        parameters[layer + ".bias"].mul_(range.Maximum - range.Minimum).add_(range.Minimum);
+    }
+
+    public override JsonObject SettingsToJson() => new()
+    {
+        ["sentence1"] = Columns.Sentence1, ["sentence2"] = Columns.Sentence2, ["score"] = Columns.Score, ["label"] = Columns.Label,
+        ["label_minimum"] = Range?.Minimum, ["label_maximum"] = Range?.Maximum,
+    };
+
+    /// <summary>Reads what <see cref="SettingsToJson"/> wrote.</summary>
+    public static SentenceSimilarityTask FromJson(JsonObject s, string source)
+    {
+        var columns = new SentenceSimilarityColumns(JsonSettings.Required<string>(s, "sentence1", source), JsonSettings.Required<string>(s, "sentence2", source),
+            JsonSettings.Required<string>(s, "score", source), JsonSettings.Required<string>(s, "label", source));
+        LabelRange? range = s["label_minimum"] is null ? null
+            : new LabelRange(JsonSettings.Required<float>(s, "label_minimum", source), JsonSettings.Required<float>(s, "label_maximum", source));
+        return new SentenceSimilarityTask(columns, range);
+    }
+
+    private List<SimilarityExample> Read(IDataView data, string what, string labelRole, TaskFitContext context)
+    {
+        SentenceSimilarityRows.RequireLabel(data.Schema, Columns.Label, labelRole);
+        Columns.Text.Require(data.Schema);
+        return SentenceSimilarityRows.ReadLabelled(data, Columns, context.Tokenizer, context.MaxSequenceLength, what, context.Channel);
+    }
+
+    /// <summary>The head's last Linear, which produces the score: <c>classifier</c>, or RoBERTa's <c>classifier.out_proj</c>.</summary>
+    private static string LastLayer(EncoderConfig config) => config.Architecture == EncoderArchitecture.Roberta ? "classifier.out_proj" : "classifier";
+
+    /// <summary>BERT's sequence head reads the pooler (trained or as the checkpoint has it); RoBERTa's and DistilBERT's do not.</summary>
+    private static PoolerUse Pooler(EncoderConfig config, bool trained)
+        => config.Architecture != EncoderArchitecture.Bert ? PoolerUse.None : trained ? PoolerUse.Trained : PoolerUse.Frozen;
+}

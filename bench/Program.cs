@@ -8,6 +8,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["train-step"] = ("ms per training step: LoRA / full / head-only vs PyTorch, FLOPs, roofline, peak RSS", TrainStepBench.Run),
     ["classify"] = ("sentiment fine-tuning: LoRA / full / head-only accuracy, time, RSS; scoring vs ONNX Runtime [--limit N] [--epochs N] [--score-only]", ClassifyBench.Run),
     ["methods"] = ("LoRA, full, head-only, last-2, adapters, prefix on sentiment: params, ms/step, RSS, accuracy, latency, size [--limit N] [--epochs N] [--threads N] [--only a,b]", MethodsBench.Run),
+    ["similarity"] = ("STS-B cross-encoder: LoRA / full / head-only dev Spearman and Pearson, time, RSS [--only a,b] [--limit N] [--epochs N] [--lr X] ...", SimilarityBench.Run),
     ["ner"] = ("NER entity F1, time and peak RSS: LoRA vs full on WNUT-17 and SEC filings [--limit N] [--epochs N] [--threads N] [--only a,b]", NerBench.Run),
 };
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

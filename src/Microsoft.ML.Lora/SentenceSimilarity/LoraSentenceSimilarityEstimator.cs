@@ -10,9 +10,10 @@ namespace Microsoft.ML.Lora;
 /// <c>mlContext.Regression.Evaluate</c> and <c>mlContext.Regression.EvaluateSimilarity</c> (Pearson, Spearman) accept.
 /// </summary>
 /// <remarks>
-/// The label is any Single score (STS-B's 0–5, a 0–1 probability, ...). Training learns it mapped onto [0, 1] by the range of
-/// the training labels, with mean squared error; the trained head is then rescaled so that <c>Score</c> (and the PEFT
-/// adapter's output) is on the labels' own scale. Scores are not clipped to that range. A training pair with an empty
+/// The label is any Single score (STS-B's 0–5, a 0–1 probability, ...). Training learns it standardised by the training
+/// labels' mean and standard deviation, with mean squared error (so the loss is the share of the labels' variance left
+/// unexplained); the trained head is then rescaled so that <c>Score</c> (and the PEFT adapter's output) is on the labels'
+/// own scale. Scores are not clipped to the labels' range. A training pair with an empty
 /// sentence or a missing label is refused (the message names the column and row); when scoring, an empty sentence is
 /// valid input and gets a score. Pairs longer than <see cref="FineTuningOptions.MaxSequenceLength"/> tokens are truncated
 /// longest-sentence-first, and the number of truncated rows is logged.

@@ -16,8 +16,8 @@ public sealed class LoraSentenceSimilarityOptions : FineTuningOptions
     }
 
     /// <summary>
-    /// Label column: the similarity of the pair, a Single (e.g. STS-B's 0–5). Any range works: training learns the
-    /// range-normalised label and the model outputs scores on the label's own scale. Default "Label".
+    /// Label column: the similarity of the pair, a Single (e.g. STS-B's 0–5). Any scale works: training learns the
+    /// standardised label and the model outputs scores on the label's own scale. Default "Label".
     /// </summary>
     public string LabelColumnName { get; set; } = "Label";
 

@@ -28,10 +28,10 @@ public sealed class LoraSentenceSimilarityTransformer : FineTunedTransformer
         => this.task = task;
 
     /// <summary>The smallest training label; null for a model imported from a PEFT adapter.</summary>
-    public float? LabelMinimum => task.Range?.Minimum;
+    public float? LabelMinimum => task.Labels?.Minimum;
 
     /// <summary>The largest training label; null for a model imported from a PEFT adapter.</summary>
-    public float? LabelMaximum => task.Range?.Maximum;
+    public float? LabelMaximum => task.Labels?.Maximum;
 
     /// <summary>The similarity of one pair, as <c>Score</c> gives it (an empty sentence is valid input).</summary>
     public float Predict(string sentence1, string sentence2)

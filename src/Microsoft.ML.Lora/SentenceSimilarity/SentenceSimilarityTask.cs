@@ -13,9 +13,9 @@ namespace Microsoft.ML.Lora.SentenceSimilarity;
 /// Sentence similarity as a <see cref="FineTuningTask"/>: a cross-encoder reads both sentences at once ([CLS] a [SEP] b
 /// [SEP]) and a regression head gives one Single, <c>Score</c>. The head is each architecture's Hugging Face
 /// sequence-classification head with one output (PEFT task type SEQ_CLS, <c>num_labels = 1</c>, as Hugging Face's
-/// regression models), trained with mean squared error on the label mapped onto [0, 1] by the training labels' range; after
-/// training its last layer is rescaled so that the model itself outputs scores on the labels' scale (in ML.NET and in a
-/// PEFT adapter alike).
+/// regression models), trained with mean squared error on the standardised label (<see cref="LabelScale"/>); after training
+/// its last layer is rescaled so that the model itself outputs scores on the labels' scale (in ML.NET and in a PEFT adapter
+/// alike).
 /// </summary>
 internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
 {
@@ -28,17 +28,17 @@ internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
         : this(new SentenceSimilarityColumns(options.Sentence1ColumnName, options.Sentence2ColumnName, options.ScoreColumnName, options.LabelColumnName), null)
         => trainPooler = options.TrainPooler;
 
-    /// <summary>A trained task: its columns and the range of its training labels (null for an imported adapter).</summary>
-    public SentenceSimilarityTask(SentenceSimilarityColumns columns, LabelRange? range)
+    /// <summary>A trained task: its columns and the scale of its training labels (null for an imported adapter).</summary>
+    public SentenceSimilarityTask(SentenceSimilarityColumns columns, LabelScale? labels)
     {
         Columns = columns;
-        Range = range;
+        Labels = labels;
     }
 
     public SentenceSimilarityColumns Columns { get; }
 
-    /// <summary>The range of the training labels (what training normalised by); null until read, and for an imported adapter.</summary>
-    public LabelRange? Range { get; private set; }
+    /// <summary>The training labels' range, mean and deviation (what training standardised by); null until read, and for an imported adapter.</summary>
+    public LabelScale? Labels { get; private set; }
 
     public override string Name => TaskName;
 
@@ -75,8 +75,10 @@ internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
     {
         var trainRows = Read(train, "training data", "Label", context);
         if (trainRows.Count == 0) throw new InvalidOperationException("The training data has no rows.");
-        Range = LabelRange.Of(trainRows.Select(e => e.Label), Columns.Label);
-        context.Channel.Info($"Training labels span [{Range.Value.Minimum}, {Range.Value.Maximum}]: the head learns them mapped onto [0, 1].");
+        var labels = LabelScale.Of(trainRows.Select(e => e.Label).ToList(), Columns.Label);
+        Labels = labels;
+        context.Channel.Info(FormattableString.Invariant(
+            $"Training labels span [{labels.Minimum}, {labels.Maximum}], mean {labels.Mean:G4}, deviation {labels.StandardDeviation:G4}: the head learns them standardised."));
         var validationRows = validation is null ? null : Read(validation, "validation data", "Validation label", context);
         return new TaskExamples<SimilarityExample>(trainRows, validationRows);
     }
@@ -86,26 +88,27 @@ internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
         => new(1, Pooler(context.Config, trainPooler ?? context.Base.IsEmbedded));
 
     public override ITrainingTask<SimilarityExample> TrainingTask(TaskFitContext context)
-        => new SimilarityTrainingTask(context.Tokenizer.PadId, context.Config.TypeVocabSize > 1, Range!.Value);
+        => new SimilarityTrainingTask(context.Tokenizer.PadId, context.Config.TypeVocabSize > 1, Labels!.Value);
 
     public override void AddToFingerprint(SimilarityExample example, RunFingerprint fingerprint)
         => fingerprint.Add(example.Ids).Add(example.TypeIds).Add(example.Label);
 
-    /// <summary>Rescales the head's last layer from the normalised target back to the labels' scale: score = min + (max − min) · output.</summary>
+    /// <summary>Rescales the head's last layer from the standardised target back to the labels' scale: score = mean + std · output.</summary>
     public override void AfterTraining(FineTunedModel model, TaskExamples<SimilarityExample> examples, TaskFitContext context)
     {
-        var range = Range!.Value;
+        var labels = Labels!.Value;
         string layer = LastLayer(context.Config);
         var parameters = model.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         using var _ = no_grad();
-        parameters[layer + ".weight"].mul_(range.Maximum - range.Minimum);
-        parameters[layer + ".bias"].mul_(range.Maximum - range.Minimum).add_(range.Minimum);
+        parameters[layer + ".weight"].mul_(labels.StandardDeviation);
+        parameters[layer + ".bias"].mul_(labels.StandardDeviation).add_(labels.Mean);
     }
 
     public override JsonObject SettingsToJson() => new()
     {
         ["sentence1"] = Columns.Sentence1, ["sentence2"] = Columns.Sentence2, ["score"] = Columns.Score, ["label"] = Columns.Label,
-        ["label_minimum"] = Range?.Minimum, ["label_maximum"] = Range?.Maximum,
+        ["label_minimum"] = Labels?.Minimum, ["label_maximum"] = Labels?.Maximum, ["label_mean"] = Labels?.Mean,
+        ["label_standard_deviation"] = Labels?.StandardDeviation,
     };
 
     /// <summary>Reads what <see cref="SettingsToJson"/> wrote.</summary>
@@ -113,9 +116,10 @@ internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
     {
         var columns = new SentenceSimilarityColumns(JsonSettings.Required<string>(s, "sentence1", source), JsonSettings.Required<string>(s, "sentence2", source),
             JsonSettings.Required<string>(s, "score", source), JsonSettings.Required<string>(s, "label", source));
-        LabelRange? range = s["label_minimum"] is null ? null
-            : new LabelRange(JsonSettings.Required<float>(s, "label_minimum", source), JsonSettings.Required<float>(s, "label_maximum", source));
-        return new SentenceSimilarityTask(columns, range);
+        LabelScale? labels = s["label_minimum"] is null ? null
+            : new LabelScale(JsonSettings.Required<float>(s, "label_minimum", source), JsonSettings.Required<float>(s, "label_maximum", source),
+                JsonSettings.Required<float>(s, "label_mean", source), JsonSettings.Required<float>(s, "label_standard_deviation", source));
+        return new SentenceSimilarityTask(columns, labels);
     }
 
     private List<SimilarityExample> Read(IDataView data, string what, string labelRole, TaskFitContext context)

@@ -9,11 +9,12 @@ namespace Microsoft.ML.Lora.SentenceSimilarity;
 internal sealed record SimilarityExample(int[] Ids, int[] TypeIds, float Label);
 
 /// <summary>
-/// Sentence-pair regression for the shared training loop: the head's one output learns the label mapped onto [0, 1] by the
-/// training labels' range (<see cref="LabelRange"/>), with mean squared error; the validation metric is Spearman's rank
-/// correlation (what STS-B reports; -1 when undefined, e.g. constant predictions).
+/// Sentence-pair regression for the shared training loop: the head's one output learns the standardised label
+/// (<see cref="LabelScale"/>) with mean squared error, so the loss reads as the share of the labels' variance left
+/// unexplained (1 = predicting the mean); the validation metric is Spearman's rank correlation (what STS-B reports; -1 when
+/// undefined, e.g. constant predictions).
 /// </summary>
-internal sealed class SimilarityTrainingTask(int padId, bool useTokenTypes, LabelRange range) : ITrainingTask<SimilarityExample>
+internal sealed class SimilarityTrainingTask(int padId, bool useTokenTypes, LabelScale scale) : ITrainingTask<SimilarityExample>
 {
     public int Length(SimilarityExample e) => e.Ids.Length;
 
@@ -21,7 +22,7 @@ internal sealed class SimilarityTrainingTask(int padId, bool useTokenTypes, Labe
     {
         var p = PaddedBatch.Create(examples.Select(e => e.Ids).ToList(), useTokenTypes ? examples.Select(e => e.TypeIds).ToList() : null, padId);
         var (ids, mask, types) = p.ToTensors(device);
-        return new TaskBatch(ids, mask, types, tensor(examples.Select(e => range.Normalize(e.Label)).ToArray(), device: device));
+        return new TaskBatch(ids, mask, types, tensor(examples.Select(e => scale.Standardize(e.Label)).ToArray(), device: device));
     }
 
     public Tensor Loss(Tensor logits, TaskBatch batch) => nn.functional.mse_loss(logits.squeeze(1).to(ScalarType.Float32), batch.Labels);

@@ -50,7 +50,7 @@ public class LoraSentenceSimilarityTests : IDisposable
     [Fact]
     public void ScoresAreOnTheLabelsScaleWhateverItIs()
     {
-        // Training sees labels mapped onto [0, 1] by their range, so labels 10 + 20·y train exactly as y does, and the
+        // Training sees labels standardised by their mean and deviation, so labels 10 + 20·y train exactly as y does, and the
         // rescaled head outputs 10 + 20·score.
         var ml = new MLContext(seed: 1);
         var probe = ml.Data.LoadFromEnumerable(SimilarityToyData.Probe());

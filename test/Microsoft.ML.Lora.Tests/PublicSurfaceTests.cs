@@ -10,6 +10,7 @@ public class PublicSurfaceTests
 {
     private static readonly string[] Expected =
     {
+        "Microsoft.ML.AtomicModelSaving",
         "Microsoft.ML.LoraCatalog",
         "Microsoft.ML.Lora.AdapterActivation",
         "Microsoft.ML.Lora.CalibrationMetrics",
@@ -39,6 +40,7 @@ public class PublicSurfaceTests
         "Microsoft.ML.Lora.ReliabilityBin",
         "Microsoft.ML.Lora.SimilarityMetrics",
         "Microsoft.ML.Lora.TagScheme",
+        "Microsoft.ML.Lora.TorchNativeLibrary",
         "Microsoft.ML.Lora.TrainableParameterReport",
         "Microsoft.ML.Lora.TrainingHistory",
         "Microsoft.ML.Lora.TrainingPhase",

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Onnx;
+using Microsoft.ML.Lora.Onnx.Heads;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 using Microsoft.ML.Runtime;
@@ -103,6 +105,13 @@ internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
         parameters[layer + ".weight"].mul_(labels.StandardDeviation);
         parameters[layer + ".bias"].mul_(labels.StandardDeviation).add_(labels.Mean);
     }
+
+    /// <summary>The regression head is a one-output sequence head; its rescaling is in the weights, so the output is the score.</summary>
+    public override OnnxTaskDescription OnnxDescription() => new(TaskName, SequenceClassificationOnnxHead.Instance, null, new JsonObject
+    {
+        ["sentence_pair"] = true, ["label_minimum"] = Labels?.Minimum, ["label_maximum"] = Labels?.Maximum,
+        ["postprocess"] = "Score = logits[0] (already on the labels' scale; not clipped to the label range)",
+    });
 
     public override JsonObject SettingsToJson() => new()
     {

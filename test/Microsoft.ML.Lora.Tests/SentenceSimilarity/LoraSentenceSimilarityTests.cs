@@ -4,6 +4,9 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Pipeline;
+using Microsoft.ML.Lora.Tests.Onnx;
+using Microsoft.ML.Lora.Tokenization;
+using Microsoft.ML.OnnxRuntime;
 using Xunit;
 
 namespace Microsoft.ML.Lora.Tests.SentenceSimilarity;
@@ -107,6 +110,29 @@ public class LoraSentenceSimilarityTests : IDisposable
         }
         // the pair is read in order: swapping the sentences is another input
         Assert.NotEqual(model.Predict("good news", "awful news"), model.Predict("awful news", "good news"));
+    }
+
+    [Fact]
+    public void OnnxExportIsScoredByOnnxRuntimeAsTheTransformerScores()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.LoraFineTune(Options(epochs: 2)).Fit(ml.Data.LoadFromEnumerable(SimilarityToyData.Pairs()));
+        var folder = temp["onnx"];
+        Directory.CreateDirectory(folder);
+        model.ExportToOnnx(Path.Combine(folder, "model.onnx"));
+
+        var scoring = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "scoring.json")))!;
+        Assert.Equal("sentence-similarity", scoring["task"]!.GetValue<string>());
+        Assert.Equal(5f, scoring["label_maximum"]!.GetValue<float>());
+        var rows = SimilarityToyData.Probe();
+        var expected = Scores(model.Transform(ml.Data.LoadFromEnumerable(rows)));
+        // A user's path: the exported tokenizer on the pair, ONNX Runtime, the one output is the score.
+        var batch = TextTokenizer.FromHuggingFaceFolder(folder).EncodeBatch(rows.Select(r => r.Sentence1).ToList(),
+            rows.Select(r => r.Sentence2).ToList(), scoring["max_sequence_length"]!.GetValue<int>());
+        using var session = new InferenceSession(Path.Combine(folder, "model.onnx"), OrtRunner.Options());
+        var scores = OrtRunner.Run(session, batch.InputIds, batch.AttentionMask, batch.TokenTypeIds, batch.BatchSize, batch.SequenceLength);
+        Assert.Equal(rows.Length, scores.Length);
+        for (int i = 0; i < rows.Length; i++) Assert.InRange(Math.Abs(scores[i] - expected[i]), 0, 1e-4);
     }
 
     [Fact]

@@ -25,13 +25,14 @@ internal static class SimilarityBench
             Rank = a.Int("rank") ?? 16, Alpha = a.Int("alpha") ?? 32, Dropout = a.Double("dropout") ?? 0.1, TargetAllLinear = a.Bool("all-linear") ?? true,
         })),
         new("full", "full fine-tuning", 1e-4, 4, _ => FineTuningMethod.Full),
-        new("head", "head only (pooler + regressor)", 2e-3, 4, _ => FineTuningMethod.HeadOnly),
+        new("head", "head only (the regressor)", 2e-3, 4, _ => FineTuningMethod.HeadOnly),
     };
 
     private const string Usage = "--only a,b, --limit N (training pairs, spread over the file), --dev-limit N, --epochs N, --lr X, --batch N, --threads N, --rank N, --alpha N, "
-        + "--dropout X, --all-linear true|false, --pooler true|false, --track-dev false (score dev only at the end)";
+        + "--dropout X, --all-linear true|false, --mean-pooling true|false, --pooler true|false, --track-dev false (score dev only at the end), "
+        + "--record true (record a run with overrides in RESULTS.md, with its command line)";
 
-    private static readonly string[] Forwarded = { "limit", "dev-limit", "epochs", "lr", "batch", "threads", "rank", "alpha", "dropout", "all-linear", "pooler", "track-dev" };
+    private static readonly string[] Forwarded = { "limit", "dev-limit", "epochs", "lr", "batch", "threads", "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "track-dev" };
 
     public sealed class Pair
     {
@@ -65,29 +66,30 @@ internal static class SimilarityBench
         }
 
         var table = new ResultTable("Sentence similarity (STS-B, all-MiniLM-L6-v2 cross-encoder): LoRA vs full vs head-only",
-            "config", "method", "trainable params", "epochs", "lr", "dev Spearman", "dev Pearson (kept epoch)", "dev MSE (kept epoch)", "train time", "train pairs/s",
+            "config", "method", "trainable params", "train / dev pairs", "epochs", "lr", "dev Spearman", "dev Pearson (kept epoch)", "dev MSE (kept epoch)", "train time", "train pairs/s",
             "scoring pairs/s", "peak RSS", "model.zip");
         foreach (var r in results)
             table.Add(r.Config, r.Method + (r.Settings.Length > 0 ? $" ({r.Settings})" : ""), r.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture),
-                r.Epochs, r.LearningRate.ToString("0.#####", CultureInfo.InvariantCulture), r.Spearman, $"{r.Pearson:0.###} ({r.BestEpoch})", $"{r.Mse:0.###} ({r.BestEpoch})",
+                $"{r.TrainPairs.ToString("N0", CultureInfo.InvariantCulture)} / {r.DevPairs.ToString("N0", CultureInfo.InvariantCulture)}", r.Epochs, r.LearningRate.ToString("0.#####", CultureInfo.InvariantCulture), r.Spearman, $"{r.Pearson:0.###} ({r.BestEpoch})", $"{r.Mse:0.###} ({r.BestEpoch})",
                 TimeSpan.FromSeconds(r.TrainSeconds).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture), r.TrainPairsPerSecond, r.ScoringPairsPerSecond,
                 $"{r.PeakRssBytes / (1024.0 * 1024 * 1024):0.00} GiB", $"{r.ZipMiB:0.0} MiB");
         foreach (var r in results)
             table.Note($"{r.Config}: train loss by epoch {string.Join(", ", r.EpochLosses.Select(l => l.ToString("0.0000", CultureInfo.InvariantCulture)))}"
                 + (r.DevSpearmanByEpoch.Any(s => s is not null) ? $"; dev Spearman by epoch {string.Join(", ", r.DevSpearmanByEpoch.Select(s => s?.ToString("0.0000", CultureInfo.InvariantCulture)))}" : "") + ".");
         table.Note($"Goal: LoRA dev Spearman ≥ 0.86. Published cross-encoders on STS-B (test, not dev): TinyBERT-L4 0.855, distilroberta-base 0.879. "
-            + "Training: sts-train, fixed epochs, batch 32, AdamW with linear warmup (6%) and decay, max 128 tokens per pair, MSE on the standardised score; "
+            + "Head: the regressor on the mean of the pair's tokens (MeanPooling, automatic on the embedded model) unless --mean-pooling false. "
+            + "Training: sts-train (or the --limit pairs spread over it), fixed epochs, batch 32, AdamW with linear warmup (6%) and decay, max 128 tokens per pair, MSE on the standardised score; "
             + "dev Spearman is the last epoch's (nothing selected on sts-dev); the dev set is scored after every epoch, the kept epoch (in brackets) is the best of those, and Pearson and MSE are its. "
             + "Train time includes scoring the dev set after each epoch. Each configuration in its own process (peak RSS is its own). "
             + "Times are provisional: the machine was shared with other developers' builds and tests during the run.");
         if (options.Int("threads") is { } threads) table.Note($"libtorch intra-op threads: {threads} (--threads).");
         bool partial = Forwarded.Where(n => n != "threads").Any(options.Has) || options.Has("only");
-        if (partial)
+        if (partial && options.Bool("record") != true)
         {
             table.Print();
-            Console.WriteLine("\n(partial or overridden run: not recorded in RESULTS.md)");
+            Console.WriteLine("\n(partial or overridden run: not recorded in RESULTS.md; --record true records it with its command line)");
         }
-        else table.Record("similarity" + (options.Int("threads") is { } t ? $" --threads {t}" : ""));
+        else table.Record(string.Join(' ', new[] { "similarity" }.Concat(args)));
         return 0;
     }
 
@@ -103,12 +105,12 @@ internal static class SimilarityBench
         int epochs = options.Int("epochs") ?? config.Epochs;
         double lr = options.Double("lr") ?? config.LearningRate;
         var method = config.FineTuning(options);
-        string settings = string.Join(", ", new[] { "rank", "alpha", "dropout", "all-linear", "pooler", "batch" }.Where(options.Has).Select(n => $"{n} {options.String(n)}"));
+        string settings = string.Join(", ", new[] { "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "batch" }.Where(options.Has).Select(n => $"{n} {options.String(n)}"));
         Console.WriteLine($"{config.Name}: {method.Name}, {trainPairs.Count} training and {devPairs.Count} dev pairs, {epochs} epochs, lr {lr}{(settings.Length > 0 ? ", " + settings : "")}");
 
         var estimator = ml.Transforms.LoraFineTune(new LoraSentenceSimilarityOptions
         {
-            Method = method, Epochs = epochs, LearningRate = lr, BatchSize = options.Int("batch") ?? 32, TrainPooler = options.Bool("pooler"),
+            Method = method, Epochs = epochs, LearningRate = lr, BatchSize = options.Int("batch") ?? 32, MeanPooling = options.Bool("mean-pooling"), TrainPooler = options.Bool("pooler"),
             NumberOfThreads = options.Int("threads"), Seed = 1, Progress = new ConsoleProgress(),
             ValidationSet = options.Bool("track-dev") == false ? null : dev,
         });

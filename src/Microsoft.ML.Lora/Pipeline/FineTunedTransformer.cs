@@ -61,7 +61,8 @@ public abstract class FineTunedTransformer : ITransformer
 
     /// <summary>
     /// Writes the adapter and the trained head in PEFT's format (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>),
-    /// loadable in Python with <c>PeftModel.from_pretrained</c> on the same base.
+    /// loadable in Python with <c>PeftModel.from_pretrained</c> on the same base; a head on the mean of the tokens adds
+    /// <c>head_pooling.json</c>, which says so (Hugging Face's heads read the first token).
     /// </summary>
     /// <exception cref="InvalidOperationException">The method has no PEFT adapter (<see cref="FineTuningMethod.HasPeftAdapter"/>).</exception>
     public void SaveAdapter(string folder)
@@ -70,6 +71,7 @@ public abstract class FineTunedTransformer : ITransformer
         if (!Model.Method.HasPeftAdapter)
             throw new InvalidOperationException($"Only LoRA models have a PEFT adapter; this one was fine-tuned with {Model.Method.Name}.");
         Model.Method.SavePeftAdapter(Model.Model, Task.PeftTaskType, folder, Model.BaseModelName);
+        HeadPoolingFile.Write(folder, Model.Head.Pooling);
     }
 
     /// <summary>
@@ -87,7 +89,7 @@ public abstract class FineTunedTransformer : ITransformer
     /// <exception cref="NotSupportedException">The task or a module of the model has no ONNX form (named in the message).</exception>
     public void ExportToOnnx(string path)
         => OnnxExport.Write(path, new OnnxExportSource(Model.Model, Model.Tokenizer, Model.MaxSequenceLength, Model.BaseModelName, Model.Method.Name),
-            Task.OnnxDescription());
+            Task.OnnxDescription(Model.Head));
 
     /// <summary>The model behind the transformer (tests and benches compare its logits with other runtimes).</summary>
     internal FineTunedModel ScoringModel => Model;

@@ -1,6 +1,7 @@
 using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Methods;
+using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Lora.Pipeline;
@@ -23,6 +24,7 @@ internal static class PeftImport
         var source = EncoderSource.FromPretrained(baseModel, maxSequenceLength, log: null);
         var shapes = PeftAdapter.ReadShapes(adapterFolder, task.PeftTaskType, source.Config.Names.Root);
         var head = task.HeadFromPeftAdapter(shapes, source.Config, Path.Combine(adapterFolder, PeftAdapter.WeightsFileName));
+        if (HeadPoolingFile.Read(adapterFolder) == TokenPooling.Mean) head = HeadSpec.MeanPooled(head.Outputs);   // written by SaveAdapter
         var options = config.ToLoraOptions();
         var ready = ReadyModelBuilder.Build(source, head, task.CreateHead, new LoraMethod(options), LoadDevice.For(env),
             loadWeights: model => PeftAdapter.LoadWeights(model, options, task.PeftTaskType, adapterFolder));

@@ -17,18 +17,19 @@ namespace Microsoft.ML.Lora.SentenceSimilarity;
 /// sequence-classification head with one output (PEFT task type SEQ_CLS, <c>num_labels = 1</c>, as Hugging Face's
 /// regression models), trained with mean squared error on the standardised label (<see cref="LabelScale"/>); after training
 /// its last layer is rescaled so that the model itself outputs scores on the labels' scale (in ML.NET and in a PEFT adapter
-/// alike).
+/// alike). On a mean-pooling sentence-transformer (the embedded all-MiniLM-L6-v2) the head reads the mean of the tokens
+/// rather than the first token (<see cref="LoraSentenceSimilarityOptions.MeanPooling"/>).
 /// </summary>
 internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
 {
     public const string TaskName = "sentence-similarity";
 
-    private readonly bool? trainPooler;
+    private readonly bool? trainPooler, meanPooling;
 
     /// <summary>A task to fit as <paramref name="options"/> say.</summary>
     public SentenceSimilarityTask(LoraSentenceSimilarityOptions options)
         : this(new SentenceSimilarityColumns(options.Sentence1ColumnName, options.Sentence2ColumnName, options.ScoreColumnName, options.LabelColumnName), null)
-        => trainPooler = options.TrainPooler;
+        => (trainPooler, meanPooling) = (options.TrainPooler, options.MeanPooling);
 
     /// <summary>A trained task: its columns and the scale of its training labels (null for an imported adapter).</summary>
     public SentenceSimilarityTask(SentenceSimilarityColumns columns, LabelScale? labels)
@@ -47,7 +48,7 @@ internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
     public override PeftTaskType PeftTaskType => PeftTaskType.SequenceClassification;
 
     public override TaskModel CreateHead(EncoderModel encoder, HeadSpec head)
-        => new SequenceClassificationModel(encoder, head.Outputs, poolerIsHead: head.Pooler == PoolerUse.Trained);
+        => new SequenceClassificationModel(encoder, head.Outputs, poolerIsHead: head.Pooler == PoolerUse.Trained, pooling: head.Pooling);
 
     public override HeadSpec HeadFromPeftAdapter(IReadOnlyDictionary<string, long[]> tensors, EncoderConfig config, string source)
     {
@@ -86,8 +87,13 @@ internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
     }
 
     public override HeadSpec TrainingHead(TaskFitContext context)
-        // A sentence-transformers model never trained its pooler: frozen, it starves the head (see TrainPooler).
-        => new(1, Pooler(context.Config, trainPooler ?? context.Base.IsEmbedded));
+    {
+        // all-MiniLM-L6-v2 was trained through the mean of its tokens: a head there learns in a fraction of the steps that a
+        // head on [CLS] and the never-trained pooler needs (bench/RESULTS.md, "Sentence similarity").
+        if (meanPooling ?? (context.Base.IsEmbedded && trainPooler != true)) return HeadSpec.MeanPooled(1);
+        // Otherwise Hugging Face's head; a sentence-transformers model never trained its pooler: frozen, it starves the head (see TrainPooler).
+        return new(1, Pooler(context.Config, trainPooler ?? context.Base.IsEmbedded));
+    }
 
     public override ITrainingTask<SimilarityExample> TrainingTask(TaskFitContext context)
         => new SimilarityTrainingTask(context.Tokenizer.PadId, context.Config.TypeVocabSize > 1, Labels!.Value);
@@ -107,9 +113,10 @@ internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
     }
 
     /// <summary>The regression head is a one-output sequence head; its rescaling is in the weights, so the output is the score.</summary>
-    public override OnnxTaskDescription OnnxDescription() => new(TaskName, SequenceClassificationOnnxHead.Instance, null, new JsonObject
+    public override OnnxTaskDescription OnnxDescription(HeadSpec head) => new(TaskName, SequenceClassificationOnnxHead.For(head.Pooling), null, new JsonObject
     {
         ["sentence_pair"] = true, ["label_minimum"] = Labels?.Minimum, ["label_maximum"] = Labels?.Maximum,
+        ["pooling"] = head.Pooling == TokenPooling.Mean ? HeadSpec.MeanName : HeadSpec.FirstTokenName,   // inside the graph; informative
         ["postprocess"] = "Score = logits[0] (already on the labels' scale; not clipped to the label range)",
     });
 

@@ -54,7 +54,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
     public override PeftTaskType PeftTaskType => PeftTaskType.SequenceClassification;
 
     public override TaskModel CreateHead(EncoderModel encoder, HeadSpec head)
-        => new SequenceClassificationModel(encoder, head.Outputs, poolerIsHead: head.Pooler == PoolerUse.Trained);
+        => new SequenceClassificationModel(encoder, head.Outputs, poolerIsHead: head.Pooler == PoolerUse.Trained, pooling: head.Pooling);
 
     // Format 1 built BERT's pooler for every text classifier.
     public override HeadSpec Format1Head(int outputs, bool poolerTrained, EncoderConfig config) => new(outputs, Pooler(config, poolerTrained));
@@ -154,7 +154,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
         return settings;
     }
 
-    public override OnnxTaskDescription OnnxDescription() => new(TaskName, SequenceClassificationOnnxHead.Instance, Labels?.Values, new JsonObject
+    public override OnnxTaskDescription OnnxDescription(HeadSpec head) => new(TaskName, SequenceClassificationOnnxHead.For(head.Pooling), Labels?.Values, new JsonObject
     {
         ["temperature"] = Temperature, ["sentence_pair"] = Columns.Sentence2 is not null,
         ["postprocess"] = "Score = softmax(logits / temperature); PredictedLabel = labels[argmax(logits)]",

@@ -20,8 +20,9 @@ public class LoraSentenceSimilarityTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private LoraSentenceSimilarityOptions Options(int epochs = 20) => new()
+    private LoraSentenceSimilarityOptions Options(int epochs = 20, bool? meanPooling = null) => new()
     {
+        MeanPooling = meanPooling,
         BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder),
         Method = FineTuningMethod.Lora(new LoraOptions { Rank = 4, Alpha = 8, Dropout = 0 }),
         Epochs = epochs, BatchSize = 8, LearningRate = 1e-2, WarmupFraction = 0, Seed = 3,
@@ -68,11 +69,13 @@ public class LoraSentenceSimilarityTests : IDisposable
         Assert.True(a.Distinct().Count() == a.Length, "scores differ per pair");
     }
 
-    [Fact]
-    public void SavedZipLoadsInAFreshProcessAndScoresTheSame()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SavedZipLoadsInAFreshProcessAndScoresTheSame(bool meanPooling)
     {
         var ml = new MLContext(seed: 1);
-        var model = ml.Transforms.LoraFineTune(Options(epochs: 2)).Fit(ml.Data.LoadFromEnumerable(SimilarityToyData.Pairs()));
+        var model = ml.Transforms.LoraFineTune(Options(epochs: 2, meanPooling)).Fit(ml.Data.LoadFromEnumerable(SimilarityToyData.Pairs()));
         var probeRows = SimilarityToyData.Probe();
         var probe = ml.Data.LoadFromEnumerable(probeRows);
         var expected = Scores(model.Transform(probe));
@@ -112,11 +115,13 @@ public class LoraSentenceSimilarityTests : IDisposable
         Assert.NotEqual(model.Predict("good news", "awful news"), model.Predict("awful news", "good news"));
     }
 
-    [Fact]
-    public void OnnxExportIsScoredByOnnxRuntimeAsTheTransformerScores()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OnnxExportIsScoredByOnnxRuntimeAsTheTransformerScores(bool meanPooling)
     {
         var ml = new MLContext(seed: 1);
-        var model = ml.Transforms.LoraFineTune(Options(epochs: 2)).Fit(ml.Data.LoadFromEnumerable(SimilarityToyData.Pairs()));
+        var model = ml.Transforms.LoraFineTune(Options(epochs: 2, meanPooling)).Fit(ml.Data.LoadFromEnumerable(SimilarityToyData.Pairs()));
         var folder = temp["onnx"];
         Directory.CreateDirectory(folder);
         model.ExportToOnnx(Path.Combine(folder, "model.onnx"));
@@ -124,6 +129,7 @@ public class LoraSentenceSimilarityTests : IDisposable
         var scoring = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "scoring.json")))!;
         Assert.Equal("sentence-similarity", scoring["task"]!.GetValue<string>());
         Assert.Equal(5f, scoring["label_maximum"]!.GetValue<float>());
+        Assert.Equal(meanPooling ? "mean" : "first-token", scoring["pooling"]!.GetValue<string>());
         var rows = SimilarityToyData.Probe();
         var expected = Scores(model.Transform(ml.Data.LoadFromEnumerable(rows)));
         // A user's path: the exported tokenizer on the pair, ONNX Runtime, the one output is the score.
@@ -135,11 +141,13 @@ public class LoraSentenceSimilarityTests : IDisposable
         for (int i = 0; i < rows.Length; i++) Assert.InRange(Math.Abs(scores[i] - expected[i]), 0, 1e-4);
     }
 
-    [Fact]
-    public void PeftAdapterIsSeqClsWithOneOutputAndImportsToTheSameScores()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PeftAdapterIsSeqClsWithOneOutputAndImportsToTheSameScores(bool meanPooling)
     {
         var ml = new MLContext(seed: 1);
-        var model = ml.Transforms.LoraFineTune(Options(epochs: 2)).Fit(ml.Data.LoadFromEnumerable(SimilarityToyData.Pairs()));
+        var model = ml.Transforms.LoraFineTune(Options(epochs: 2, meanPooling)).Fit(ml.Data.LoadFromEnumerable(SimilarityToyData.Pairs()));
         var adapter = Path.Combine(temp.Path, "adapter");
         model.SaveAdapter(adapter);
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(adapter, "adapter_config.json")))!;
@@ -147,6 +155,9 @@ public class LoraSentenceSimilarityTests : IDisposable
         var shapes = PeftAdapter.ReadShapes(adapter, PeftTaskType.SequenceClassification, "bert");
         Assert.Equal(new long[] { 1 }, shapes["classifier.bias"]);
         Assert.Equal(new long[] { 1, 64 }, shapes["classifier.weight"]);
+        // A mean-pooled head trains no pooler, and says in head_pooling.json what it reads (PEFT's config cannot).
+        Assert.Equal(meanPooling, File.Exists(Path.Combine(adapter, "head_pooling.json")));
+        if (meanPooling) Assert.DoesNotContain(shapes.Keys, k => k.Contains("pooler"));
 
         var imported = LoraSentenceSimilarityTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder));
         var probe = ml.Data.LoadFromEnumerable(SimilarityToyData.Probe());
@@ -154,6 +165,25 @@ public class LoraSentenceSimilarityTests : IDisposable
         var b = Scores(imported.Transform(probe));
         for (int i = 0; i < a.Length; i++) Assert.InRange(Math.Abs(a[i] - b[i]), 0, 1e-6);
         Assert.Null(imported.LabelMinimum);
+    }
+
+    [Fact]
+    public void AFirstTokenAdapterSavedOverAMeanPooledOneRemovesItsPoolingNote()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(SimilarityToyData.Pairs());
+        var adapter = Path.Combine(temp.Path, "reused-adapter");
+        ml.Transforms.LoraFineTune(Options(epochs: 1, meanPooling: true)).Fit(data).SaveAdapter(adapter);
+        Assert.True(File.Exists(Path.Combine(adapter, "head_pooling.json")));
+
+        var firstToken = ml.Transforms.LoraFineTune(Options(epochs: 1, meanPooling: false)).Fit(data);
+        firstToken.SaveAdapter(adapter);
+        Assert.False(File.Exists(Path.Combine(adapter, "head_pooling.json")));
+        var imported = LoraSentenceSimilarityTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder));
+        var probe = ml.Data.LoadFromEnumerable(SimilarityToyData.Probe());
+        var a = Scores(firstToken.Transform(probe));
+        var b = Scores(imported.Transform(probe));
+        for (int i = 0; i < a.Length; i++) Assert.InRange(Math.Abs(a[i] - b[i]), 0, 1e-6);
     }
 
     [Fact]
@@ -293,6 +323,12 @@ public class LoraSentenceSimilarityTests : IDisposable
         var unset = Options();
         unset.Sentence2ColumnName = null!;
         Assert.Contains("Sentence2ColumnName", Assert.Throws<ArgumentException>(() => ml.Transforms.LoraFineTune(unset)).Message);
+
+        var both = Options(meanPooling: true);
+        both.TrainPooler = true;
+        var contradiction = Assert.Throws<ArgumentException>(() => ml.Transforms.LoraFineTune(both));
+        Assert.Contains("TrainPooler", contradiction.Message);
+        Assert.Contains("MeanPooling", contradiction.Message);
 
         var constant = Assert.Throws<InvalidDataException>(() => est.Fit(ml.Data.LoadFromEnumerable(good.Select(r => new PairRow { Sentence1 = r.Sentence1, Sentence2 = r.Sentence2, Label = 2 }))));
         Assert.Contains("'Label'", constant.Message);

@@ -6,10 +6,16 @@ namespace Microsoft.ML.Lora.Tests.SentenceSimilarity;
 /// <summary>The cross-encoder on the real all-MiniLM-L6-v2 and real STS-B pairs (../shared/data/stsb).</summary>
 public class MiniLmSimilarityTests
 {
+    /// <summary>
+    /// 512 training pairs for 2 epochs (64 steps) against 150 held-out dev pairs. Here the head on the mean of the tokens (the
+    /// default on this mean-pooling model) reached dev Spearman 0.76 and MSE 0.99, a head on [CLS] 0.76 too; a constant
+    /// predictor has MSE about 2.3. The run this test replaced (192 pairs, 2 epochs: 24 steps) stayed at Spearman 0.13, a
+    /// constant predictor (bench/RESULTS.md, "Sentence similarity: what was tried").
+    /// </summary>
     [Fact]
     public void AShortFineTuneOnStsbPairsBeatsTheUntrainedHead()
     {
-        var train = StsbData.Spread(StsbData.Read(StsbData.Train(TestData.RepoRoot)), 192);
+        var train = StsbData.Spread(StsbData.Read(StsbData.Train(TestData.RepoRoot)), 512);
         var dev = StsbData.Spread(StsbData.Read(StsbData.Dev(TestData.RepoRoot)), 150);
         var ml = new MLContext(seed: 1);
         IDataView View(IEnumerable<(string A, string B, float Score)> pairs)
@@ -31,9 +37,9 @@ public class MiniLmSimilarityTests
         var after = ml.Regression.EvaluateSimilarity(scored);
         var regression = ml.Regression.Evaluate(scored);
 
-        Assert.True(after.SpearmanCorrelation > 0.6 && after.SpearmanCorrelation > before + 0.2,
-            $"untrained Spearman {before:F3}, tuned {after}, MSE {regression.MeanSquaredError:F3}");
+        string report = $"untrained Spearman {before:F3}, tuned {after}, MSE {regression.MeanSquaredError:F3}";
+        Assert.True(after.SpearmanCorrelation > 0.6 && after.SpearmanCorrelation > before + 0.3, report);
+        Assert.True(regression.MeanSquaredError < 1.6, report + " (a constant 2.5 gives about 2.3)");
         Assert.InRange(tuned.LabelMaximum!.Value, 4.9f, 5f);
-        Assert.True(regression.MeanSquaredError < 2.5, $"MSE {regression.MeanSquaredError:F3} (a constant 2.5 gives about 2.3)");
     }
 }

@@ -7,10 +7,8 @@ namespace Microsoft.ML.Lora.Tests.Models;
 /// <summary>A sequence head on the mean of the tokens: sentence-transformers' mean pooling, with no pooler.</summary>
 public class MeanPoolingTests
 {
-    public static TheoryData<Architecture> Architectures => new(Enum.GetValues<Architecture>());
-
     [Theory]
-    [MemberData(nameof(Architectures))]
+    [MemberData(nameof(FirstTokenEncodingTests.Architectures), MemberType = typeof(FirstTokenEncodingTests))]
     public void EncodeMeanIsTheMeanOfTheRealTokensLastHiddenStates(Architecture architecture)
     {
         manual_seed(1);

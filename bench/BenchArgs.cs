@@ -43,18 +43,3 @@ internal sealed class BenchArgs
 
     public override string ToString() => usage;
 }
-
-/// <summary>Training progress on the console: every phase change (so every epoch end, with its validation result) and a training line at most every 30 s.</summary>
-internal sealed class ConsoleProgress : IProgress<TrainingProgress>
-{
-    private TimeSpan? last;
-    private TrainingPhase? lastPhase;
-
-    public void Report(TrainingProgress value)
-    {
-        if (value.Phase == TrainingPhase.Training && lastPhase == TrainingPhase.Training && last is { } l && value.Elapsed - l < TimeSpan.FromSeconds(30)) return;
-        last = value.Elapsed;
-        lastPhase = value.Phase;
-        Console.WriteLine(value);
-    }
-}

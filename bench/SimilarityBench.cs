@@ -100,8 +100,8 @@ internal static class SimilarityBench
     private static int RunOne(Config config, BenchArgs options)
     {
         var ml = new MLContext(seed: 1);
-        var trainPairs = StsbData.Spread(StsbData.Read(StsbData.Train(BenchEnvironment.RepoRoot)), options.Int("limit"));
-        var devPairs = StsbData.Spread(StsbData.Read(StsbData.Dev(BenchEnvironment.RepoRoot)), options.Int("dev-limit"));
+        var trainPairs = StsbData.Spread(StsbData.Read(BenchEnvironment.Stsb("sts-train.csv")), options.Int("limit"));
+        var devPairs = StsbData.Spread(StsbData.Read(BenchEnvironment.Stsb("sts-dev.csv")), options.Int("dev-limit"));
         IDataView View(IEnumerable<(string A, string B, float Score)> pairs)
             => ml.Data.LoadFromEnumerable(pairs.Select(p => new Pair { Sentence1 = p.A, Sentence2 = p.B, Label = p.Score }).ToArray());
         var train = View(trainPairs);

@@ -25,7 +25,7 @@ internal sealed class EncoderExport
     /// <summary>The first token's last hidden state ([CLS] / &lt;s&gt;) [batch, hidden].</summary>
     public string FirstToken => firstToken ??= FirstTokenOutput();
 
-    /// <summary>The mean of the last hidden state over the real tokens (attention mask 1) [batch, hidden].</summary>
+    /// <summary>The mean of the last hidden state over the real tokens (attention mask 1; count clamped at 1e-9, as sentence-transformers) [batch, hidden].</summary>
     public string TokenMean => tokenMean ??= TokenMeanOutput();
 
     /// <summary>A projection slot of the model (see <see cref="LinearExport"/>).</summary>
@@ -56,7 +56,7 @@ internal sealed class EncoderExport
         // Padded positions hold values that mean nothing in the graph (the library's encoder zeroes them): mask them out.
         var mask = g.Unsqueeze(g.Cast(Inputs.AttentionMask, DataType.Float), 2);   // [batch, sequence, 1]
         var sum = g.ReduceSum(g.Mul(SequenceOutput, mask), axis: 1, keepDims: false);   // [batch, hidden]
-        var tokens = g.Max(g.ReduceSum(mask, axis: 1, keepDims: false), g.Scalar(1f));   // [batch, 1], as clamp_min(1)
+        var tokens = g.Max(g.ReduceSum(mask, axis: 1, keepDims: false), g.Scalar(1e-9f));   // [batch, 1]
         return g.Div(sum, tokens);
     }
 }

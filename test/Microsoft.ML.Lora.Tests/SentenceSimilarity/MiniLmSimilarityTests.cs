@@ -15,8 +15,8 @@ public class MiniLmSimilarityTests
     [Fact]
     public void AShortFineTuneOnStsbPairsBeatsTheUntrainedHead()
     {
-        var train = StsbData.Spread(StsbData.Read(StsbData.Train(TestData.RepoRoot)), 512);
-        var dev = StsbData.Spread(StsbData.Read(StsbData.Dev(TestData.RepoRoot)), 150);
+        var train = StsbData.Spread(StsbData.Read(TestData.PathOf("stsb", "sts-train.csv")), 512);
+        var dev = StsbData.Spread(StsbData.Read(TestData.PathOf("stsb", "sts-dev.csv")), 150);
         var ml = new MLContext(seed: 1);
         IDataView View(IEnumerable<(string A, string B, float Score)> pairs)
             => ml.Data.LoadFromEnumerable(pairs.Select(p => new PairRow { Sentence1 = p.A, Sentence2 = p.B, Label = p.Score }).ToArray());

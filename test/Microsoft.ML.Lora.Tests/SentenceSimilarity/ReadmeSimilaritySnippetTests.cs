@@ -20,7 +20,7 @@ public class ReadmeSimilaritySnippetTests : IDisposable
         var stsb = Directory.CreateDirectory(Path.Combine(temp.Path, "shared", "data", "stsb")).FullName;
         foreach (var (file, count) in new[] { ("sts-train.csv", 64), ("sts-dev.csv", 32) })
         {
-            var lines = File.ReadAllLines(Path.Combine(StsbData.Folder(TestData.RepoRoot), file));
+            var lines = File.ReadAllLines(TestData.PathOf("stsb", file));
             File.WriteAllLines(Path.Combine(stsb, file), Enumerable.Range(0, count).Select(i => lines[i * lines.Length / count]));
         }
         Environment.CurrentDirectory = Directory.CreateDirectory(Path.Combine(temp.Path, "checkout")).FullName;
@@ -67,14 +67,7 @@ public class ReadmeSimilaritySnippetTests : IDisposable
     [Fact]
     public void ReadmeShowsTheSnippetThisTestRuns()
     {
-        static string Normalize(IEnumerable<string> lines) => string.Join("\n", lines.Select(l => l.Trim()).Where(l => l.Length > 0));
-        var source = File.ReadAllLines(Path.Combine(TestData.RepoRoot, "test", "Microsoft.ML.Lora.Tests", "SentenceSimilarity", "ReadmeSimilaritySnippetTests.cs"));
-        int begin = Array.FindIndex(source, l => l.Trim() == Begin), end = Array.FindIndex(source, l => l.Trim() == End);
-        var readme = File.ReadAllLines(Path.Combine(TestData.RepoRoot, "README.md"));
-        int section = Array.IndexOf(readme, "## Sentence similarity");
-        Assert.True(section >= 0, "README.md has no '## Sentence similarity' section");
-        int open = Array.IndexOf(readme, "```csharp", section), close = Array.IndexOf(readme, "```", open + 1);
-        var block = readme[(open + 1)..close].Where(l => !System.Text.RegularExpressions.Regex.IsMatch(l, @"^using [\w.]+;"));   // directives sit atop the test file
-        Assert.Equal(Normalize(source[(begin + 1)..end]), Normalize(block));
+        var (inTest, inReadme) = ReadmeSnippet.Read(Path.Combine("SentenceSimilarity", "ReadmeSimilaritySnippetTests.cs"), Begin, End, "## Sentence similarity");
+        Assert.Equal(inTest, inReadme);
     }
 }

@@ -3,6 +3,10 @@
 //   save-adapter <base folder> <adapter folder>        trains two tiny models, then saves their adapters alternately forever
 //   save-model <base folder> <model.zip>               the same with mlContext.Model.SaveAtomically
 //   convert-cache <cache root>                         converts the embedded MiniLM into the cache (LORA_CACHE)
+//   memory-load <folder> <cycles> <dispose|drop>       fits a MiniLM model once, then loads its zip, scores a row and disposes
+//                                                      (or drops) the model per cycle; prints rss<i>= after each (GC, malloc_trim)
+//   memory-fit <cycles> <dispose|drop>                 the same for Fit on the embedded MiniLM
+//   memory-predict <base folder> <predictions>         one engine, many predictions; prints rss_start= and rss_end=
 // The fault tests SIGKILL it at a random moment and check that every file is the old one or the new one.
 using System.Globalization;
 using System.Security.Cryptography;
@@ -59,6 +63,46 @@ switch (args[0])
             Say("vocab_lines", File.ReadLines(Path.Combine(folder, "vocab.txt")).Count());
             return 0;
         }
+    case "memory-load":
+        {
+            string zip = Path.Combine(args[1], "model.zip");
+            var data = ToyData(ml);
+            using (var fitted = ml.Transforms.LoraFineTune(MiniLmOptions()).Fit(data)) ml.Model.SaveAtomically(fitted, data.Schema, zip);
+            for (int i = 0; i < int.Parse(args[2], CultureInfo.InvariantCulture); i++)
+            {
+                var model = ml.Model.Load(zip, out _);
+                using (var engine = ml.Model.CreatePredictionEngine<Row, Scores>(model)) Say($"score{i}", engine.Predict(new Row { Text = "the stock was good today" }).Score[0]);
+                if (args[3] == "dispose") ((IDisposable)model).Dispose();
+                Say($"rss{i}", SettledResidentBytes());
+            }
+            return 0;
+        }
+    case "memory-fit":
+        {
+            var data = ToyData(ml);
+            for (int i = 0; i < int.Parse(args[1], CultureInfo.InvariantCulture); i++)
+            {
+                var model = ml.Transforms.LoraFineTune(MiniLmOptions()).Fit(data);
+                Say($"score{i}", FirstScore(model.Transform(data)));
+                if (args[2] == "dispose") model.Dispose();
+                Say($"rss{i}", SettledResidentBytes());
+            }
+            return 0;
+        }
+    case "memory-predict":
+        {
+            var data = ToyData(ml);
+            using var model = ml.Transforms.LoraFineTune(Options(args[1], seed: 3, epochs: 1)).Fit(data);
+            using var engine = ml.Model.CreatePredictionEngine<Row, Scores>(model);
+            int n = int.Parse(args[2], CultureInfo.InvariantCulture);
+            for (int i = 0; i < n; i++)
+            {
+                _ = engine.Predict(new Row { Text = $"the stock was {(i % 3 == 0 ? "good" : "bad")} today {i % 17}" });
+                if (i == 999) Say("rss_start", SettledResidentBytes());
+            }
+            Say("rss_end", SettledResidentBytes());
+            return 0;
+        }
     default:
         Console.Error.WriteLine($"unknown command {args[0]}");
         return 2;
@@ -71,6 +115,28 @@ static LoraTextClassificationOptions Options(string baseFolder, int seed, int ep
     Epochs = epochs, BatchSize = 4, LearningRate = 1e-2, WarmupFraction = 0, Seed = seed, NumberOfThreads = 1,
     Sentence1ColumnName = "Text", LabelColumnName = "Label",
 };
+
+// The embedded MiniLM, LoRA, one step on the toy set: the real model's memory with little training work.
+static LoraTextClassificationOptions MiniLmOptions() => new()
+{
+    Epochs = 1, BatchSize = 32, MaxSequenceLength = 16, Seed = 3, NumberOfThreads = 2, Sentence1ColumnName = "Text", LabelColumnName = "Label",
+};
+
+// Resident memory once garbage is collected and the C heap has returned what is free (what a leak cannot hide behind).
+static long SettledResidentBytes()
+{
+    for (int i = 0; i < 2; i++)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
+    GC.Collect();
+    _ = MallocTrim(0);
+    return Environment.WorkingSet;
+}
+
+[System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+static extern int MallocTrim(nuint pad);
 
 static IDataView ToyData(MLContext ml)
 {
@@ -88,4 +154,9 @@ sealed class Row
 {
     public string Text { get; set; } = "";
     public string Label { get; set; } = "";
+}
+
+sealed class Scores
+{
+    public float[] Score { get; set; } = Array.Empty<float>();
 }

@@ -12,15 +12,22 @@ namespace Microsoft.ML.Lora;
 /// (one engine per thread: engines are not thread-safe, but any number of them may share one transformer); the model
 /// saves into an ML.NET .zip that a plain <c>mlContext.Model.Load</c> reads back; a LoRA model saves its PEFT adapter.
 /// </summary>
-public abstract class FineTunedTransformer : ITransformer
+/// <remarks>
+/// The weights live in native memory. <see cref="Dispose"/> frees them at once (a service that reloads models should dispose
+/// the old one: <c>using var model = …</c>, or <c>Dispose</c> on the chain that <c>Fit</c> or <c>Model.Load</c> returned);
+/// a transformer that is only dropped is freed by the garbage collector later.
+/// </remarks>
+public abstract class FineTunedTransformer : ITransformer, IDisposable
 {
     private const int LookAheadBatches = 8;
+    private int disposed;
 
     private protected FineTunedTransformer(IHostEnvironment env, string name, FineTuningTask task, FineTunedModel model, int scoringBatchSize,
         TrainingHistory? history)
     {
         Host = env.Register(name);
         Task = task;
+        model.Retain();
         Model = model;
         ScoringBatchSize = scoringBatchSize;
         TrainingHistory = history;
@@ -53,10 +60,27 @@ public abstract class FineTunedTransformer : ITransformer
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Scorer(inputSchema).OutputSchema(inputSchema);
 
     /// <inheritdoc/>
+    /// <exception cref="ObjectDisposedException">The transformer was disposed (also when the returned view is read afterwards).</exception>
     public IDataView Transform(IDataView input) => Scorer(input.Schema).ScoreInBatches(input, ScoringBatchSize * LookAheadBatches);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// What <c>PredictionEngine</c> uses. One mapper row serves one thread: a second thread predicting through the same
+    /// engine at the same time gets an <see cref="InvalidOperationException"/> (never another row's scores); for many
+    /// threads use <c>ConcurrentPredictor</c> or one engine per thread.
+    /// </remarks>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Scorer(inputSchema).RowMapper(inputSchema);
+
+    /// <summary>
+    /// Frees the model's native memory (weights, merged LoRA weights) now, once the predictions running on other threads have
+    /// returned; scoring afterwards throws <see cref="ObjectDisposedException"/>. A calibrated copy (<c>Calibrate</c>) shares
+    /// the weights: they are freed when the last of the two is disposed. Calling it twice does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0) Model.Release();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>
     /// Writes the adapter and the trained head in PEFT's format (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>),
@@ -68,11 +92,16 @@ public abstract class FineTunedTransformer : ITransformer
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Model.Method.HasPeftAdapter)
             throw new InvalidOperationException($"Only LoRA models have a PEFT adapter; this one was fine-tuned with {Model.Method.Name}.");
+        using var use = Model.Use();
         Model.Method.SavePeftAdapter(Model.Model, Task.PeftTaskType, folder, Model.BaseModelName);
     }
 
     /// <summary>The task's scorer for <paramref name="input"/>; throws when a column it reads is missing or of the wrong type.</summary>
-    private protected IRowScorer Scorer(DataViewSchema input) => Task.CreateScorer(input, Model, new ScoringContext(ScoringBatchSize, Host));
+    private protected IRowScorer Scorer(DataViewSchema input)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        return Task.CreateScorer(input, Model, new ScoringContext(ScoringBatchSize, Host));
+    }
 
     /// <summary>The version header of the transformer's folder in the .zip.</summary>
     private protected abstract VersionInfo VersionInfo { get; }
@@ -81,6 +110,7 @@ public abstract class FineTunedTransformer : ITransformer
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(VersionInfo);
+        using var use = Model.Use();
         ModelPackage.Save(ctx, Model, Task, ScoringBatchSize);
     }
 }

@@ -3,9 +3,11 @@
 //   save-adapter <base folder> <adapter folder>        trains two tiny models, then saves their adapters alternately forever
 //   save-model <base folder> <model.zip>               the same with mlContext.Model.SaveAtomically
 //   convert-cache <cache root>                         converts the embedded MiniLM into the cache (LORA_CACHE)
-//   memory-load <folder> <cycles> <dispose|drop>       fits a MiniLM model once, then loads its zip, scores a row and disposes
-//                                                      (or drops) the model per cycle; prints rss<i>= after each (GC, malloc_trim)
-//   memory-fit <cycles> <dispose|drop>                 the same for Fit on the embedded MiniLM
+//   memory-load <folder> <cycles> <ends>               fits a MiniLM model once, then per cycle loads its zip, scores a row and
+//                                                      ends the model as <ends> says (a comma list, cycled: dispose or drop);
+//                                                      prints rss<i>= after each cycle (GC, finalizers, malloc_trim)
+//   memory-fit <cycles> <ends>                         the same for Fit on the embedded MiniLM (ends: dispose, drop, or cancel:
+//                                                      a Fit cancelled during its first epoch)
 //   memory-predict <base folder> <predictions>         one engine, many predictions; prints rss_start= and rss_end=
 // The fault tests SIGKILL it at a random moment and check that every file is the old one or the new one.
 using System.Globalization;
@@ -68,11 +70,12 @@ switch (args[0])
             string zip = Path.Combine(args[1], "model.zip");
             var data = ToyData(ml);
             using (var fitted = ml.Transforms.LoraFineTune(MiniLmOptions()).Fit(data)) ml.Model.SaveAtomically(fitted, data.Schema, zip);
+            var ends = args[3].Split(',');
             for (int i = 0; i < int.Parse(args[2], CultureInfo.InvariantCulture); i++)
             {
                 var model = ml.Model.Load(zip, out _);
                 using (var engine = ml.Model.CreatePredictionEngine<Row, Scores>(model)) Say($"score{i}", engine.Predict(new Row { Text = "the stock was good today" }).Score[0]);
-                if (args[3] == "dispose") ((IDisposable)model).Dispose();
+                if (ends[i % ends.Length] == "dispose") ((IDisposable)model).Dispose();
                 Say($"rss{i}", SettledResidentBytes());
             }
             return 0;
@@ -80,11 +83,29 @@ switch (args[0])
     case "memory-fit":
         {
             var data = ToyData(ml);
+            var ends = args[2].Split(',');
             for (int i = 0; i < int.Parse(args[1], CultureInfo.InvariantCulture); i++)
             {
-                var model = ml.Transforms.LoraFineTune(MiniLmOptions()).Fit(data);
-                Say($"score{i}", FirstScore(model.Transform(data)));
-                if (args[2] == "dispose") model.Dispose();
+                string end = ends[i % ends.Length];
+                if (end == "cancel")
+                {
+                    using var cancel = new CancellationTokenSource();
+                    var options = MiniLmOptions();
+                    (options.Epochs, options.BatchSize, options.CancellationToken) = (3, 8, cancel.Token);
+                    options.Progress = new CallbackProgress(p => { if (p.Phase == TrainingPhase.Training) cancel.Cancel(); });
+                    try
+                    {
+                        ml.Transforms.LoraFineTune(options).Fit(data);
+                        Say($"cancelled{i}", false);
+                    }
+                    catch (OperationCanceledException) { Say($"cancelled{i}", true); }
+                }
+                else
+                {
+                    var model = ml.Transforms.LoraFineTune(MiniLmOptions()).Fit(data);
+                    Say($"score{i}", FirstScore(model.Transform(data)));
+                    if (end == "dispose") model.Dispose();
+                }
                 Say($"rss{i}", SettledResidentBytes());
             }
             return 0;
@@ -154,6 +175,12 @@ sealed class Row
 {
     public string Text { get; set; } = "";
     public string Label { get; set; } = "";
+}
+
+// Reports on the training thread (Progress<T> would post them to the thread pool, after the step that should stop).
+sealed class CallbackProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value) => report(value);
 }
 
 sealed class Scores

@@ -96,10 +96,12 @@ internal sealed class FineTunedModel
 
     private void ThrowIfReleased()
     {
-        if (released)
-            throw new ObjectDisposedException(nameof(FineTunedTransformer),
-                "The fine-tuned model was disposed: its weights are freed. Load the .zip again (mlContext.Model.Load) to score with it.");
+        if (released) throw Disposed();
     }
+
+    /// <summary>What every use of a disposed fine-tuned model throws.</summary>
+    public static ObjectDisposedException Disposed() => new(nameof(FineTunedTransformer),
+        "This fine-tuned model was disposed: its native weights are freed. Load the .zip again (mlContext.Model.Load) to score with it.");
 
     /// <summary>A call holding the weights (see <see cref="Use"/>).</summary>
     public readonly struct InUse : IDisposable

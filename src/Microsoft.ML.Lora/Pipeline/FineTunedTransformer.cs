@@ -93,7 +93,7 @@ public abstract class FineTunedTransformer : ITransformer, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Model.Method.HasPeftAdapter)
             throw new InvalidOperationException($"Only LoRA models have a PEFT adapter; this one was fine-tuned with {Model.Method.Name}.");
-        using var use = Model.Use();
+        using var use = Use();
         Model.Method.SavePeftAdapter(Model.Model, Task.PeftTaskType, folder, Model.BaseModelName);
     }
 
@@ -111,16 +111,32 @@ public abstract class FineTunedTransformer : ITransformer, IDisposable
     /// <exception cref="InvalidOperationException">The folder holds another model's export.</exception>
     /// <exception cref="NotSupportedException">The task or a module of the model has no ONNX form (named in the message).</exception>
     public void ExportToOnnx(string path)
-        => OnnxExport.Write(path, new OnnxExportSource(Model.Model, Model.Tokenizer, Model.MaxSequenceLength, Model.BaseModelName, Model.Method.Name),
+    {
+        using var use = Use();
+        OnnxExport.Write(path, new OnnxExportSource(Model.Model, Model.Tokenizer, Model.MaxSequenceLength, Model.BaseModelName, Model.Method.Name),
             Task.OnnxDescription());
+    }
 
     /// <summary>The model behind the transformer (tests and benches compare its logits with other runtimes).</summary>
     internal FineTunedModel ScoringModel => Model;
 
+    /// <summary>Holds the weights for one call (saving, exporting); throws when this transformer was disposed.</summary>
+    private FineTunedModel.InUse Use()
+    {
+        ThrowIfDisposed();
+        return Model.Use();
+    }
+
+    // Checked here as well as in the model: a calibrated copy may keep the shared weights alive after this one is disposed.
+    private protected void ThrowIfDisposed()
+    {
+        if (disposed != 0) throw FineTunedModel.Disposed();
+    }
+
     /// <summary>The task's scorer for <paramref name="input"/>; throws when a column it reads is missing or of the wrong type.</summary>
     private protected IRowScorer Scorer(DataViewSchema input)
     {
-        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        ThrowIfDisposed();
         return Task.CreateScorer(input, Model, new ScoringContext(ScoringBatchSize, Host));
     }
 
@@ -131,7 +147,7 @@ public abstract class FineTunedTransformer : ITransformer, IDisposable
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(VersionInfo);
-        using var use = Model.Use();
+        using var use = Use();
         ModelPackage.Save(ctx, Model, Task, ScoringBatchSize);
     }
 }

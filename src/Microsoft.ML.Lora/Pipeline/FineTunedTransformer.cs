@@ -66,9 +66,11 @@ public abstract class FineTunedTransformer : ITransformer, IDisposable
 
     /// <inheritdoc/>
     /// <remarks>
-    /// What <c>PredictionEngine</c> uses. One mapper row serves one thread: a second thread predicting through the same
-    /// engine at the same time gets an <see cref="InvalidOperationException"/> (never another row's scores); for many
-    /// threads use <c>ConcurrentPredictor</c> or one engine per thread.
+    /// What <c>PredictionEngine</c> uses. An engine serves one thread at a time. Using one from two threads at once is
+    /// detected and throws an <see cref="InvalidOperationException"/> that says so, and the engine then refuses further use —
+    /// a safety net, not a guarantee (a thread paused while ML.NET copies its outputs can still see another thread's). For
+    /// many threads share one <see cref="ConcurrentPredictor{TSrc, TDst}"/> (<c>mlContext.Model.CreateConcurrentPredictor</c>)
+    /// or give each thread its own engine.
     /// </remarks>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Scorer(inputSchema).RowMapper(inputSchema);
 

@@ -9,16 +9,11 @@ namespace Microsoft.ML.Lora.Tests.Onnx;
 public class ReadmeOnnxSnippetTests : IDisposable
 {
     private const string Begin = "// README ONNX export: begin", End = "// README ONNX export: end";
-    private readonly TempFolder temp = new();
-    private readonly string previousDirectory = Environment.CurrentDirectory;
+    private readonly TempWorkingDirectory cwd = new();   // the snippet writes "export/" relative to it
 
-    public ReadmeOnnxSnippetTests() => Environment.CurrentDirectory = temp.Path;   // the snippet writes "export/" relative to it
+    private TempFolder temp => cwd.Folder;
 
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = previousDirectory;
-        temp.Dispose();
-    }
+    public void Dispose() => cwd.Dispose();
 
     public sealed class Row
     {

@@ -8,16 +8,11 @@ public class ReadmeServingSnippetTests : IDisposable
 {
     private const string Section = "## Many threads, reloads and memory";
     private const string Begin = "// README serving: begin", End = "// README serving: end";
-    private readonly TempFolder temp = new();
-    private readonly string previousDirectory = Environment.CurrentDirectory;
+    private readonly TempWorkingDirectory cwd = new();   // the snippet reads "model.zip" relative to it
 
-    public ReadmeServingSnippetTests() => Environment.CurrentDirectory = temp.Path;   // the snippet reads "model.zip" relative to it
+    private TempFolder temp => cwd.Folder;
 
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = previousDirectory;
-        temp.Dispose();
-    }
+    public void Dispose() => cwd.Dispose();
 
     public sealed class Input
     {

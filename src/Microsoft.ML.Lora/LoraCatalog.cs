@@ -189,4 +189,22 @@ public static class LoraCatalog
     public static QuestionAnsweringMetrics EvaluateQuestionAnswering(this MulticlassClassificationCatalog catalog, IDataView data,
         string referencesColumnName = "Answers", string predictedAnswerColumnName = "Answer")
         => QuestionAnsweringEvaluator.Evaluate(data, referencesColumnName, predictedAnswerColumnName);
+
+    /// <summary>
+    /// A predictor that any number of threads may share: concurrent calls are scored together in batches (see
+    /// <see cref="ConcurrentPredictor{TSrc, TDst}"/>). <c>PredictionEngine</c> serves one thread at a time; use this for a
+    /// web service or a <c>Parallel.For</c>.
+    /// </summary>
+    /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+    /// <param name="model">The model, e.g. what <c>Fit</c> or <c>Model.Load</c> returned; any ITransformer that maps each row to one row.</param>
+    /// <param name="maxBatchSize">The most examples scored in one forward pass (1 to 4,096).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBatchSize"/> is outside 1 to 4,096.</exception>
+    public static ConcurrentPredictor<TSrc, TDst> CreateConcurrentPredictor<TSrc, TDst>(this ModelOperationsCatalog catalog, ITransformer model,
+        int maxBatchSize = 32)
+        where TSrc : class
+        where TDst : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new ConcurrentPredictor<TSrc, TDst>(model, maxBatchSize);
+    }
 }

@@ -17,6 +17,7 @@ public class PublicSurfaceTests
         "Microsoft.ML.Lora.CalibrationMetrics",
         "Microsoft.ML.Lora.CalibrationReport",
         "Microsoft.ML.Lora.ComputeDevice",
+        "Microsoft.ML.Lora.ConcurrentPredictor`2",
         "Microsoft.ML.Lora.ConllReader",
         "Microsoft.ML.Lora.ConllSentence",
         "Microsoft.ML.Lora.EntitySpan",

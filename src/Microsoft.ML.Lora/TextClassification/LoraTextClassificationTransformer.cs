@@ -80,6 +80,7 @@ public sealed class LoraTextClassificationTransformer : FineTunedTransformer
     private (float[][] Logits, List<int> Labels) LabelledLogits(IDataView data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        ThrowIfDisposed();
         using var ch = Host.Start("Calibration");
         var rows = task.ReadLabelled(data, Model, ch);
         return (TextClassificationScoring.Logits(Model, rows, ScoringBatchSize), rows.Select(r => r.Label).ToList());

@@ -46,6 +46,9 @@ public abstract class FineTunedTransformer : ITransformer
     /// <summary>The base model (Hugging Face id or folder).</summary>
     public string BaseModelName => Model.BaseModelName;
 
+    /// <summary>The base model's Hugging Face id, written as <c>base_model_name_or_path</c> by <see cref="SaveAdapter"/>.</summary>
+    public string BaseModelId => Model.BaseModelId;
+
     /// <inheritdoc/>
     public bool IsRowToRowMapper => true;
 
@@ -60,16 +63,35 @@ public abstract class FineTunedTransformer : ITransformer
 
     /// <summary>
     /// Writes the adapter and the trained head in PEFT's format (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>),
-    /// loadable in Python with <c>PeftModel.from_pretrained</c> on the same base.
+    /// loadable in Python with <c>PeftModel.from_pretrained</c> on the same base (<c>base_model_name_or_path</c> is
+    /// <see cref="BaseModelId"/>), plus the Hugging Face <c>config.json</c> of the task model with its <c>id2label</c>, so that
+    /// Python knows the architecture and the label names. The task's <c>FromPeftAdapter</c> reads it back.
     /// </summary>
     /// <exception cref="InvalidOperationException">The method has no PEFT adapter (<see cref="FineTuningMethod.HasPeftAdapter"/>).</exception>
     public void SaveAdapter(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Model.Method.HasPeftAdapter)
-            throw new InvalidOperationException($"Only LoRA models have a PEFT adapter; this one was fine-tuned with {Model.Method.Name}.");
-        Model.Method.SavePeftAdapter(Model.Model, Task.PeftTaskType, folder, Model.BaseModelName);
+            throw new InvalidOperationException($"This model has no PEFT adapter: it was fine-tuned with {Model.Method.Name}, and only LoRA models have one (SaveMergedModel writes any model as a Hugging Face folder).");
+        Model.Method.SavePeftAdapter(Model.Model, Task.PeftTaskType, folder, Model.BaseModelId, OutputNames);
     }
+
+    /// <summary>
+    /// Writes the fine-tuned model merged — LoRA folded into the weights, head included — as a Hugging Face folder that
+    /// <c>AutoModelFor…from_pretrained</c> loads with no PEFT: <c>config.json</c> (the task's architecture, e.g.
+    /// <c>BertForSequenceClassification</c>, and <c>id2label</c>), <c>model.safetensors</c> (float32) and the tokenizer files.
+    /// The task's <c>FromHuggingFaceModel</c> reads it back and scores the same.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The method adds modules the plain architecture lacks (bottleneck adapters, prefix tuning).</exception>
+    public void SaveMergedModel(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        MergedModelWriter.Write(folder, Model, Task.PeftTaskType, OutputNames);
+    }
+
+    // The head's output names for Python's id2label: the task's, else Hugging Face's LABEL_i (so the head's size is stated).
+    private IReadOnlyList<string>? OutputNames
+        => Task.OutputNames ?? (Model.Head.Outputs > 0 ? Checkpoints.HuggingFaceModelConfig.DefaultLabels(Model.Head.Outputs) : null);
 
     /// <summary>The task's scorer for <paramref name="input"/>; throws when a column it reads is missing or of the wrong type.</summary>
     private protected IRowScorer Scorer(DataViewSchema input) => Task.CreateScorer(input, Model, new ScoringContext(ScoringBatchSize, Host));

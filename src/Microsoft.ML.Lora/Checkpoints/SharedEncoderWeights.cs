@@ -148,7 +148,7 @@ internal sealed class SharedEncoderWeights
     }
 
     // The encoder's parameters all live in these three module types (the Hugging Face layout).
-    private static void SetParameter(nn.Module module, string name, Parameter value)
+    internal static void SetParameter(nn.Module module, string name, Parameter value)
     {
         switch (module, name)
         {

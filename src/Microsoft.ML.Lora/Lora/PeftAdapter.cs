@@ -29,8 +29,12 @@ internal static class PeftAdapter
         string root = model.Encoder.Config.Names.Root;
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, t) in model.state_dict())
+        {
+            // A bare-encoder adapter holds the encoder's tensors only: a task model's head is not part of it.
+            if (taskType.EncoderRelativeKeys && !name.StartsWith(root + ".", StringComparison.Ordinal)) continue;
             if (LoraLinear.IsAdapterTensor(name) || savedModules.Any(m => name.StartsWith(m + ".", StringComparison.Ordinal)))
                 result[taskType.ToPeftKey(root, name)] = t;
+        }
         return result;
     }
 
@@ -73,7 +77,8 @@ internal static class PeftAdapter
 
     /// <summary>
     /// Injects LoRA layers as the adapter in <paramref name="folder"/> describes and loads its weights (LoRA and head) into
-    /// <paramref name="model"/>, which must be the adapter's base model with a head of the same size.
+    /// <paramref name="model"/>, which must be the adapter's base model with a head of the same size. An adapter of a
+    /// bare-encoder task type (FEATURE_EXTRACTION) loads onto the encoder of any task model, whose head is left as it is.
     /// </summary>
     /// <exception cref="InvalidDataException">The adapter does not fit: the message names the first mismatching key and both shapes.</exception>
     public static LoraOptions Load(TaskModel model, PeftTaskType taskType, string folder)
@@ -81,7 +86,11 @@ internal static class PeftAdapter
         var options = ReadConfig(folder).ToLoraOptions();
         if (model.named_modules().Any(m => m.module is LoraLinear))
             throw new InvalidOperationException("The model already has LoRA layers; load an adapter into a fresh base model.");
-        Inject(model, options, Path.Combine(folder, PeftAdapterConfig.FileName));
+        // The adapter's names are PEFT's for its task type (encoder-relative for a bare encoder), whatever the model's head.
+        bool bare = model.IsBareEncoder;
+        model.IsBareEncoder = taskType.EncoderRelativeKeys;
+        try { Inject(model, options, Path.Combine(folder, PeftAdapterConfig.FileName)); }
+        finally { model.IsBareEncoder = bare; }
         LoadWeights(model, options, taskType, folder);
         return options;
     }

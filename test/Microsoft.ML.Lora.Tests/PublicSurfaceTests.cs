@@ -10,6 +10,7 @@ public class PublicSurfaceTests
 {
     private static readonly string[] Expected =
     {
+        "Microsoft.ML.AtomicModelSaving",
         "Microsoft.ML.LoraCatalog",
         "Microsoft.ML.Lora.AdapterActivation",
         "Microsoft.ML.Lora.CalibrationMetrics",
@@ -35,6 +36,7 @@ public class PublicSurfaceTests
         "Microsoft.ML.Lora.PretrainedModel",
         "Microsoft.ML.Lora.ReliabilityBin",
         "Microsoft.ML.Lora.TagScheme",
+        "Microsoft.ML.Lora.TorchNativeLibrary",
         "Microsoft.ML.Lora.TrainableParameterReport",
         "Microsoft.ML.Lora.TrainingHistory",
         "Microsoft.ML.Lora.TrainingPhase",

@@ -58,9 +58,14 @@ internal static class PeftAdapter
         AtomicFile.WriteAllText(Path.Combine(folder, PeftAdapterConfig.FileName), config.ToJson());
     }
 
-    /// <summary>Reads <c>adapter_config.json</c> of <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Reads <c>adapter_config.json</c> of <paramref name="folder"/>. Temporary files that a killed save left in the folder
+    /// are removed first (never the adapter's files, which renames keep whole).
+    /// </summary>
     public static PeftAdapterConfig ReadConfig(string folder)
     {
+        foreach (var file in new[] { WeightsFileName, PeftAdapterConfig.FileName, ModelConfigFileName })
+            TempFiles.RemoveAbandoned(Path.GetFullPath(Path.Combine(folder, file)));
         var path = Path.Combine(folder, PeftAdapterConfig.FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"No {PeftAdapterConfig.FileName} in adapter folder {folder}.", path);
         return PeftAdapterConfig.Parse(JsonFields.ReadAllText(path), path);

@@ -234,14 +234,14 @@ internal sealed record PeftAdapterConfig
         return new PeftAdapterConfig
         {
             TaskType = o.String("task_type"),
-            R = o.Int("r", 1, LoraMaxRank) ?? 8,
+            R = o.Int("r", 1, LoraOptions.MaxRank) ?? 8,
             LoraAlpha = o.Positive("lora_alpha") ?? 8,
             LoraDropout = o.Number("lora_dropout", 0, 1, maxExclusive: true) ?? 0,
             TargetModules = targets, TargetModulesRegex = targetRegex,
             ExcludeModules = exclude, ExcludeModulesRegex = excludeRegex,
             ModulesToSave = o.Strings("modules_to_save"),
             LayersToTransform = layers, LayersPattern = layersPattern,
-            RankPattern = Pattern(o, "rank_pattern", (f, k) => f.Int(k, 1, LoraMaxRank)!.Value),
+            RankPattern = Pattern(o, "rank_pattern", (f, k) => f.Int(k, 1, LoraOptions.MaxRank)!.Value),
             AlphaPattern = Pattern(o, "alpha_pattern", (f, k) => f.Positive(k)!.Value),
             UseRsLora = o.Bool("use_rslora") ?? false,
             UseDora = useDora, LoraBias = loraBias,
@@ -250,8 +250,6 @@ internal sealed record PeftAdapterConfig
             IgnoredKeys = ignored,
         };
     }
-
-    private const int LoraMaxRank = 65536;
 
     private static bool IsSet(JsonFields o, string key) => o.Raw(key) is { } v && v.ValueKind switch
     {

@@ -12,6 +12,7 @@ internal static class DeviceSelector
     /// <exception cref="InvalidOperationException">CUDA requested, not available, and no fallback allowed.</exception>
     public static Device Select(ComputeDevice preference, int? gpuDeviceId, bool fallbackToCpu, Action<string>? log = null)
     {
+        TorchNativeLibrary.EnsureLoaded();   // the first TorchSharp call of Fit, Model.Load and a PEFT import: a load failure names its cause here
         if (preference == ComputeDevice.Cpu) return CPU;
         bool hasCuda = CudaAvailable();
         if (hasCuda)

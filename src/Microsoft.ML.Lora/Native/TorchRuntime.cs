@@ -16,6 +16,7 @@ internal static class TorchRuntime
     {
         int n = threads ?? Environment.ProcessorCount;
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must be at least 1.");
+        TorchNativeLibrary.EnsureLoaded();
         lock (Gate)
             if (get_num_threads() != n) set_num_threads(n);
     }

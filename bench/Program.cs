@@ -8,6 +8,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["train-step"] = ("ms per training step: LoRA / full / head-only vs PyTorch, FLOPs, roofline, peak RSS", TrainStepBench.Run),
     ["classify"] = ("sentiment fine-tuning: LoRA / full / head-only accuracy, time, RSS; scoring vs ONNX Runtime [--limit N] [--epochs N] [--score-only]", ClassifyBench.Run),
     ["methods"] = ("LoRA, full, head-only, last-2, adapters, prefix on sentiment: params, ms/step, RSS, accuracy, latency, size [--limit N] [--epochs N] [--threads N] [--only a,b]", MethodsBench.Run),
+    ["adapters"] = ("RSS of 1 vs 5 LoRA classifiers imported on the embedded MiniLM, base weights shared vs one copy per model", AdaptersBench.Run),
     ["ner"] = ("NER entity F1, time and peak RSS: LoRA vs full on WNUT-17 and SEC filings [--limit N] [--epochs N] [--threads N] [--only a,b]", NerBench.Run),
 };
 // --data DIR (any command): the data folder, laid out like ../shared/data (the default, beside the repository).

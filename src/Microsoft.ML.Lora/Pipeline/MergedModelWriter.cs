@@ -31,7 +31,8 @@ internal static class MergedModelWriter
         Directory.CreateDirectory(folder);
         HuggingFaceFolderWriter.WriteSafetensors(Path.Combine(folder, WeightsFileName), tensors);
         AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson(architecture, outputNames));
-        TokenizerFolderWriter.Write(folder, model.Tokenizer, model.MaxSequenceLength,
-            config.Architecture == EncoderArchitecture.DistilBert ? "DistilBertTokenizer" : "BertTokenizer");
+        // The tokenizer gives token_type_ids only to a model with more than one token type (BERT; not RoBERTa or DistilBERT).
+        var inputs = config.TypeVocabSize > 1 ? new[] { "input_ids", "attention_mask", "token_type_ids" } : new[] { "input_ids", "attention_mask" };
+        HuggingFaceTokenizerWriter.Write(folder, model.Tokenizer, model.MaxSequenceLength, inputs);
     }
 }

@@ -50,9 +50,9 @@ public class ImportExportTests(TrainedToyNer toy) : IClassFixture<TrainedToyNer>
     private static uint[][] Keys(IDataView scored) => scored.GetColumn<VBuffer<uint>>("PredictedLabel").Select(v => v.DenseValues().ToArray()).ToArray();
 
     [Theory]
-    [InlineData(Architecture.Bert, "BertForSequenceClassification", "BertTokenizer")]
-    [InlineData(Architecture.DistilBert, "DistilBertForSequenceClassification", "DistilBertTokenizer")]
-    public void AMergedClassifierIsAHuggingFaceFolderThatScoresTheSame(Architecture arch, string architecture, string tokenizer)
+    [InlineData(Architecture.Bert, "BertForSequenceClassification", 3)]
+    [InlineData(Architecture.DistilBert, "DistilBertForSequenceClassification", 2)]   // no token_type_ids
+    public void AMergedClassifierIsAHuggingFaceFolderThatScoresTheSame(Architecture arch, string architecture, int modelInputs)
     {
         var (ml, data) = Sentiment();
         var baseFolder = TinyHuggingFaceFolder.Create(temp, arch.ToEncoder());
@@ -65,8 +65,10 @@ public class ImportExportTests(TrainedToyNer toy) : IClassFixture<TrainedToyNer>
         Assert.Equal(architecture, config.RootElement.GetProperty("architectures")[0].GetString());
         Assert.Equal("negative", config.RootElement.GetProperty("id2label").GetProperty("1").GetString());
         using var tokenizerConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(merged, "tokenizer_config.json")));
-        Assert.Equal(tokenizer, tokenizerConfig.RootElement.GetProperty("tokenizer_class").GetString());
+        Assert.Equal("BertTokenizer", tokenizerConfig.RootElement.GetProperty("tokenizer_class").GetString());
+        Assert.Equal(modelInputs, tokenizerConfig.RootElement.GetProperty("model_input_names").GetArrayLength());
         Assert.True(File.Exists(Path.Combine(merged, "vocab.txt")));
+        Assert.True(File.Exists(Path.Combine(merged, "tokenizer.json")));
         var keys = SafetensorsHeader.Read(Path.Combine(merged, "model.safetensors")).Tensors;
         Assert.DoesNotContain(keys.Keys, k => k.Contains("lora_", StringComparison.Ordinal));   // folded in: the plain architecture
         Assert.Contains("classifier.weight", keys.Keys);

@@ -67,14 +67,7 @@ public class ReadmeOnnxSnippetTests : IDisposable
     [Fact]
     public void ReadmeShowsTheSnippetThisTestRuns()
     {
-        string Normalize(IEnumerable<string> lines) => string.Join("\n", lines.Select(l => l.Trim()).Where(l => l.Length > 0));
-        var source = File.ReadAllLines(Path.Combine(TestData.RepoRoot, "test", "Microsoft.ML.Lora.Tests", "Onnx", "ReadmeOnnxSnippetTests.cs"));
-        int begin = Array.FindIndex(source, l => l.Trim() == Begin), end = Array.FindIndex(source, l => l.Trim() == End);
-        var readme = File.ReadAllLines(Path.Combine(TestData.RepoRoot, "README.md"));
-        int section = Array.IndexOf(readme, "## ONNX export");
-        Assert.True(section >= 0, "README.md has no '## ONNX export' section");
-        int open = Array.IndexOf(readme, "```csharp", section), close = Array.IndexOf(readme, "```", open + 1);
-        var block = readme[(open + 1)..close].Where(l => !System.Text.RegularExpressions.Regex.IsMatch(l, @"^using [\w.]+;"));   // directives sit atop the test file
-        Assert.Equal(Normalize(source[(begin + 1)..end]), Normalize(block));
+        var (inTest, inReadme) = ReadmeSnippet.Read(Path.Combine("Onnx", "ReadmeOnnxSnippetTests.cs"), Begin, End, "## ONNX export");
+        Assert.Equal(inTest, inReadme);
     }
 }

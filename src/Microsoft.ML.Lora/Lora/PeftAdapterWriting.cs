@@ -37,7 +37,9 @@ internal static class PeftAdapterWriting
         // Exact names: PEFT adapts each listed module and needs no layer filter.
         yield return config with
         {
-            TargetModulesRegex = null, LayersToTransform = null, LayersPattern = null,
+            TargetModulesRegex = null,
+            LayersToTransform = null,
+            LayersPattern = null,
             TargetModules = adapted.Select(model.HuggingFaceName).Order(StringComparer.Ordinal).ToList(),
         };
     }

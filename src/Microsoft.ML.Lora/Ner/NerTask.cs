@@ -49,7 +49,8 @@ internal sealed class NerTask : FineTuningTask<NerWindow>
             catch (InvalidDataException e) { throw new ArgumentException(e.Message, nameof(tags), e); }
         }
         return new NerTask(new NerColumns(options.SentenceColumnName, options.LabelColumnName, options.PredictedLabelColumnName, options.ConfidenceColumnName),
-            tagSet, options.LabelScheme, options.WindowOverlap ?? -1) { requestedOverlap = options.WindowOverlap };
+            tagSet, options.LabelScheme, options.WindowOverlap ?? -1)
+        { requestedOverlap = options.WindowOverlap };
     }
 
     private int? requestedOverlap;

@@ -47,7 +47,8 @@ internal sealed class EncoderSource
         if (tokenizer.VocabularySize > config.VocabSize)
             throw new InvalidDataException($"{model.Name}: the tokenizer has {tokenizer.VocabularySize} tokens but config.json's vocab_size is {config.VocabSize}; they do not belong together.");
         return new EncoderSource(model.Name, model.IsEmbedded, config, tokenizer, MaxLength(maxSequenceLength, model.DefaultMaxSequenceLength, config, log),
-            pooler => model.LoadEncoder(pooler, log), () => model.ResolveFolder(log)) { HuggingFaceId = model.HuggingFaceId };
+            pooler => model.LoadEncoder(pooler, log), () => model.ResolveFolder(log))
+        { HuggingFaceId = model.HuggingFaceId };
     }
 
     /// <summary>

@@ -73,7 +73,11 @@ public sealed class PublishedShapeBases : IDisposable
         var words = TinyHuggingFaceFolder.Words.Distinct().ToArray();
         var vocab = Enumerable.Range(0, config.VocabSize).Select(i => i switch
         {
-            0 => "[PAD]", 100 => "[UNK]", 101 => "[CLS]", 102 => "[SEP]", 103 => "[MASK]",
+            0 => "[PAD]",
+            100 => "[UNK]",
+            101 => "[CLS]",
+            102 => "[SEP]",
+            103 => "[MASK]",
             < 100 => $"[unused{i}]",
             _ => i - 104 < words.Length ? words[i - 104] : $"w{i}",
         });

@@ -9,16 +9,9 @@ namespace Microsoft.ML.Lora.Tests.Onnx;
 public class ReadmeOnnxSnippetTests : IDisposable
 {
     private const string Begin = "// README ONNX export: begin", End = "// README ONNX export: end";
-    private readonly TempFolder temp = new();
-    private readonly string previousDirectory = Environment.CurrentDirectory;
+    private readonly TempWorkingDirectory cwd = new();   // the snippet writes relative paths
 
-    public ReadmeOnnxSnippetTests() => Environment.CurrentDirectory = temp.Path;   // the snippet writes "export/" relative to it
-
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = previousDirectory;
-        temp.Dispose();
-    }
+    public void Dispose() => cwd.Dispose();
 
     public sealed class Row
     {
@@ -35,7 +28,7 @@ public class ReadmeOnnxSnippetTests : IDisposable
             .Append(ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
             {
                 Sentence1ColumnName = "Text", LabelColumnName = "Label", Epochs = 1,
-                BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(temp)),
+                BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(cwd.Folder)),
             }))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
             .Fit(data);

@@ -13,16 +13,9 @@ namespace Microsoft.ML.Lora.Tests.Pipeline;
 public class ReadmePeftSnippetTests : IDisposable
 {
     private const string Begin = "// README PEFT: begin", End = "// README PEFT: end";
-    private readonly TempFolder temp = new();
-    private readonly string previousDirectory = Environment.CurrentDirectory;
+    private readonly TempWorkingDirectory cwd = new();   // the snippet writes relative paths
 
-    public ReadmePeftSnippetTests() => Environment.CurrentDirectory = temp.Path;   // the snippet writes "adapter/" and "merged/" relative to it
-
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = previousDirectory;
-        temp.Dispose();
-    }
+    public void Dispose() => cwd.Dispose();
 
     public sealed class Row
     {
@@ -38,7 +31,7 @@ public class ReadmePeftSnippetTests : IDisposable
         var options = new LoraTextClassificationOptions
         {
             Sentence1ColumnName = "Text", LabelColumnName = "Label", Epochs = 2, LearningRate = 1e-2, WarmupFraction = 0,
-            BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(temp)),
+            BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(cwd.Folder)),
         };
         var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.LoraFineTune(options)).Fit(data);
 

@@ -18,7 +18,10 @@ internal static class WeightInit
                     l.weight!.normal_(0, std);
                     l.bias?.zero_();
                     break;
-                case Embedding e:
+                case TokenEmbedding e:
+                    e.weight.normal_(0, std);
+                    break;
+                case Embedding e:   // outside the encoder (e.g. prefix tuning's table)
                     e.weight!.normal_(0, std);
                     break;
                 case LayerNorm n:

@@ -123,7 +123,11 @@ public class ImportExportTests(TrainedToyNer toy) : IClassFixture<TrainedToyNer>
         Assert.Equal(toy.Model.Tags, imported.Tags);
         Assert.Equal(toy.Model.WindowOverlap, imported.WindowOverlap);
         Assert.Equal(expected, Keys(imported.Transform(toy.Data)));
-        Assert.Equal(toy.Model.PredictEntities("john smith visited paris"), imported.PredictEntities("john smith visited paris"));
+        // The same spans; confidences agree to float rounding (the import scores with LoRA unmerged on the shared base).
+        var spans = toy.Model.PredictEntities("john smith visited paris");
+        var importedSpans = imported.PredictEntities("john smith visited paris");
+        Assert.Equal(spans.Select(e => e with { Confidence = 0 }), importedSpans.Select(e => e with { Confidence = 0 }));
+        Assert.All(spans.Zip(importedSpans), p => Assert.InRange(Math.Abs(p.First.Confidence - p.Second.Confidence), 0, 1e-5));
 
         var merged = toy.Temp["ner-merged"];
         toy.Model.SaveMergedModel(merged);

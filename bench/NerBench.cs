@@ -57,7 +57,7 @@ internal static class NerBench
     /// </summary>
     public static int Run(string[] args)
     {
-        var options = ParseOptions(args);
+        var options = BenchOptions.Parse(args, "--limit N, --epochs N, --threads N, --only a,b");
         if (options.TryGetValue("one", out var one)) return RunOne(Find(one), options);
 
         var names = options.TryGetValue("only", out var list) ? list.Split(',') : Configs.Select(c => c.Name).ToArray();
@@ -139,28 +139,4 @@ internal static class NerBench
 
     private static Config Find(string name) => Configs.FirstOrDefault(c => c.Name == name)
         ?? throw new ArgumentException($"Unknown configuration '{name}'; expected one of {string.Join(", ", Configs.Select(c => c.Name))}.");
-
-    private static Dictionary<string, string> ParseOptions(string[] args)
-    {
-        var result = new Dictionary<string, string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-                throw new ArgumentException($"Expected '--name value' pairs, got '{string.Join(' ', args)}'. Options: --limit N, --epochs N, --threads N, --only a,b.");
-            result[args[i][2..]] = args[++i];
-        }
-        return result;
-    }
-
-    private sealed class ConsoleProgress : IProgress<TrainingProgress>
-    {
-        private TimeSpan? last;
-
-        public void Report(TrainingProgress value)
-        {
-            if (value.Phase == TrainingPhase.Training && last is { } l && value.Elapsed - l < TimeSpan.FromSeconds(30)) return;
-            last = value.Elapsed;
-            Console.WriteLine(value);
-        }
-    }
 }

@@ -10,7 +10,9 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["onnx"] = ("ExportToOnnx on a MiniLM sentiment classifier: max |Δlogit| and sentences/s, ONNX Runtime on the export vs the library [--zip model.zip] [--train-rows N] [--rounds N]", OnnxBench.Run),
     ["methods"] = ("LoRA, full, head-only, last-2, adapters, prefix on sentiment: params, ms/step, RSS, accuracy, latency, size [--limit N] [--epochs N] [--threads N] [--only a,b]", MethodsBench.Run),
     ["adapters"] = ("RSS of 1 vs 5 LoRA classifiers imported on the embedded MiniLM, base weights shared vs one copy per model", AdaptersBench.Run),
+    ["embedding"] = ("sentence embeddings: STS-B dev Spearman of cosine, untuned vs LoRA-tuned (cosine loss) [--limit N] [--epochs N] [--threads N] [--lr X] [--only lora,lora-all,full]", EmbeddingBench.Run),
     ["ner"] = ("NER entity F1, time and peak RSS: LoRA vs full on WNUT-17 and SEC filings [--limit N] [--epochs N] [--threads N] [--only a,b]", NerBench.Run),
+    ["qa"] = ("SQuAD v1.1 EM/F1, train windows/s, scoring questions/s, peak RSS: LoRA vs full [--train-questions N] [--limit N] [--epochs N] [--max-length N] [--only a,b]", QaBench.Run),
 };
 // --data DIR (any command): the data folder, laid out like ../shared/data (the default, beside the repository).
 int dataAt = Array.IndexOf(args, "--data");

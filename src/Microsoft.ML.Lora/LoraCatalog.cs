@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora;
 using Microsoft.ML.Lora.Ner;
+using Microsoft.ML.Lora.QuestionAnswering;
 
 namespace Microsoft.ML;
 
@@ -36,6 +37,13 @@ public static class LoraCatalog
             ScoreColumnName = scoreColumnName, PredictedLabelColumnName = predictedLabelColumnName, Epochs = epochs, BatchSize = batchSize,
             LearningRate = learningRate, Method = FineTuningMethod.Lora(lora), ValidationSet = validationSet,
         });
+
+    /// <summary>
+    /// Fine-tunes a pretrained encoder (LoRA by default) into a sentence embedder (mean pooling, unit length) on sentence
+    /// pairs; see <see cref="LoraSentenceEmbeddingOptions"/>.
+    /// </summary>
+    public static LoraSentenceEmbeddingEstimator LoraFineTune(this TransformsCatalog catalog, LoraSentenceEmbeddingOptions options)
+        => new(CatalogUtils.GetEnvironment(catalog), options);
 
     /// <summary>
     /// Fine-tunes a pretrained encoder (LoRA by default) to tag named entities, one tag per word; see <see cref="LoraNerOptions"/>.
@@ -84,4 +92,54 @@ public static class LoraCatalog
         string labelColumnName = DefaultColumnNames.Label, string predictedLabelColumnName = DefaultColumnNames.PredictedLabel,
         TagScheme labelScheme = TagScheme.Iob2)
         => NerDataViewEvaluator.Evaluate(data, labelColumnName, predictedLabelColumnName, labelScheme);
+
+    /// <summary>
+    /// Fine-tunes a pretrained encoder (LoRA by default) for extractive question answering: the span of a context that
+    /// answers a question; see <see cref="LoraQuestionAnsweringOptions"/>.
+    /// </summary>
+    public static LoraQuestionAnsweringEstimator LoraFineTune(this TransformsCatalog catalog, LoraQuestionAnsweringOptions options)
+        => new(CatalogUtils.GetEnvironment(catalog), options);
+
+    /// <summary>
+    /// LoRA extractive question answering (SQuAD v1.1) as a trainer: reads a context and a question (String) and, for
+    /// training, the answer and its first character in the context; outputs <paramref name="predictedAnswerColumnName"/>
+    /// (an exact substring of the context), <c>AnswerStart</c> (Int32) and <paramref name="scoreColumnName"/> (Single).
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers catalog (where ML.NET keeps its own question-answering trainer).</param>
+    /// <param name="contextColumnName">The passage (String).</param>
+    /// <param name="questionColumnName">The question (String).</param>
+    /// <param name="answerColumnName">The gold answer: a String, or a vector of String whose first item is trained on.</param>
+    /// <param name="answerStartColumnName">The answer's first character in the context: an integer, or a vector of them.</param>
+    /// <param name="predictedAnswerColumnName">Output predicted answer column.</param>
+    /// <param name="scoreColumnName">Output answer probability column.</param>
+    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="batchSize">Windows per step.</param>
+    /// <param name="learningRate">Peak learning rate; null = LoRA's default (5e-4).</param>
+    /// <param name="lora">LoRA settings; null = PEFT's defaults (r = 8 on query and value).</param>
+    /// <param name="validationSet">Optional validation data with the same columns (per-epoch SQuAD F1, best epoch kept).</param>
+    public static LoraQuestionAnsweringEstimator LoraQuestionAnswering(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string contextColumnName = "Context", string questionColumnName = "Question", string answerColumnName = "Answers",
+        string answerStartColumnName = "AnswerStarts", string predictedAnswerColumnName = "Answer", string scoreColumnName = DefaultColumnNames.Score,
+        int epochs = 2, int batchSize = 32, double? learningRate = null, LoraOptions? lora = null, IDataView? validationSet = null)
+        => new(CatalogUtils.GetEnvironment(catalog), new LoraQuestionAnsweringOptions
+        {
+            ContextColumnName = contextColumnName, QuestionColumnName = questionColumnName, AnswerColumnName = answerColumnName,
+            AnswerStartColumnName = answerStartColumnName, PredictedAnswerColumnName = predictedAnswerColumnName, ScoreColumnName = scoreColumnName,
+            Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate, Method = FineTuningMethod.Lora(lora), ValidationSet = validationSet,
+        });
+
+    /// <summary>
+    /// The official SQuAD v1.1 exact match and F1 (in percent) of answered data, e.g. the output of a
+    /// <see cref="LoraQuestionAnsweringTransformer"/>: each predicted answer against its row's reference answers (the best
+    /// counts), after normalisation (lower-case, punctuation and articles removed, whitespace collapsed).
+    /// </summary>
+    /// <param name="catalog">The multiclass classification catalog.</param>
+    /// <param name="data">Rows with the references and a predicted answer.</param>
+    /// <param name="referencesColumnName">The reference answers: a vector of String (SQuAD's dev set has 1–6 per question) or a String.</param>
+    /// <param name="predictedAnswerColumnName">The predicted answer (String).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type (the message names it).</exception>
+    /// <exception cref="InvalidDataException">A row has no reference answer (the message names the row).</exception>
+    public static QuestionAnsweringMetrics EvaluateQuestionAnswering(this MulticlassClassificationCatalog catalog, IDataView data,
+        string referencesColumnName = "Answers", string predictedAnswerColumnName = "Answer")
+        => QuestionAnsweringEvaluator.Evaluate(data, referencesColumnName, predictedAnswerColumnName);
 }

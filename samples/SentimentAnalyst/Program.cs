@@ -3,16 +3,21 @@
 using System.Diagnostics;
 using System.Globalization;
 using SentimentAnalyst;
+using SentimentAnalyst.Backtest;
 using Samples.Common;
 
 return SampleRunner.Run(() =>
 {
-    var commandLine = CommandLine.Parse(args, SentimentSettings.ValueOptions);
+    var commandLine = CommandLine.Parse(args, [.. SentimentSettings.ValueOptions, .. BacktestSettings.ValueOptions],
+        optionalValues: BacktestSettings.OptionalValueOptions);
     if (commandLine.HelpRequested)
     {
         Console.WriteLine(SentimentSettings.Usage);
+        Console.WriteLine(BacktestSettings.Usage);
         return 0;
     }
+    // --backtest: score tweets with a saved model.zip and test the sentiment against the stocks' later returns.
+    if (BacktestSettings.Requested(commandLine)) return BacktestMode.Run(BacktestSettings.From(commandLine, SentimentSettings.ValueOptions));
     var settings = SentimentSettings.From(commandLine);
     var clock = Stopwatch.StartNew();
 

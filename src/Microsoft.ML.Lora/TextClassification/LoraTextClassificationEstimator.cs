@@ -65,8 +65,9 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
         if (options.CalibrateScores && validation is { Count: > 0 })
         {
             var logits = TextClassificationScoring.Logits(fine, validation.Select(e => e.Ids).ToList(), validation.Select(e => e.TypeIds).ToList(), options.ScoringBatchSize);
-            temperature = TemperatureScaling.Fit(logits, validation.Select(e => e.Label).ToList());
-            ch.Info($"Temperature scaling on {validation.Count} validation rows: T = {temperature:F3}.");
+            var fit = TemperatureScaling.FitCrossValidated(logits, validation.Select(e => e.Label).ToList());
+            temperature = fit.Temperature;
+            ch.Info(fit.Reason);
         }
         var columns = new TextClassificationColumns(options.Sentence1ColumnName, options.Sentence2ColumnName, options.ScoreColumnName,
             options.PredictedLabelColumnName, options.LabelColumnName);

@@ -95,13 +95,16 @@ public sealed class LoraTextClassificationTransformer : LoraFineTunedTransformer
 
     /// <summary>
     /// A copy of this transformer whose scores are calibrated by temperature scaling fitted on <paramref name="data"/>
-    /// (labelled rows, ideally held out), minimising their negative log-likelihood. Accuracy is unchanged.
+    /// (labelled rows, ideally held out), minimising their negative log-likelihood. Accuracy is unchanged. The temperature
+    /// is kept at 1 when it does not beat T = 1 on held-out folds of <paramref name="data"/> by more than noise (see
+    /// <see cref="TemperatureScaling.FitCrossValidated(IReadOnlyList{float[]}, IReadOnlyList{int}, int)"/>); the log says which.
     /// </summary>
     public LoraTextClassificationTransformer Calibrate(IDataView data)
     {
         var (logits, labelsOf) = LabelledLogits(data);
-        float t = TemperatureScaling.Fit(logits, labelsOf);
-        return new LoraTextClassificationTransformer(Host, Model, columns, ClassCount, labels, t, ScoringBatchSize, TrainingHistory);
+        var fit = TemperatureScaling.FitCrossValidated(logits, labelsOf);
+        using (var ch = Host.Start(nameof(Calibrate))) ch.Info(fit.Reason);
+        return new LoraTextClassificationTransformer(Host, Model, columns, ClassCount, labels, fit.Temperature, ScoringBatchSize, TrainingHistory);
     }
 
     /// <summary>Calibration of this transformer's <c>Score</c> on labelled <paramref name="data"/>: ECE (15 bins), reliability table, NLL, accuracy.</summary>

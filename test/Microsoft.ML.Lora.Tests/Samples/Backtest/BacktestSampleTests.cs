@@ -24,7 +24,7 @@ public sealed class BacktestSampleFixture : IDisposable
 
     public void Dispose() => Temp.Dispose();
 
-    /// <summary>Six tickers, every weekday of 2014-2015, one to three tweets a day each (some repeated) at random UTC times.</summary>
+    /// <summary>Six tickers, every weekday of 2014-2015 but two holidays, a tweet a day each at a random UTC time (a fifth repeated).</summary>
     private static string StockNetShapedFolder(string folder)
     {
         Directory.CreateDirectory(folder);
@@ -42,12 +42,11 @@ public sealed class BacktestSampleFixture : IDisposable
                 price *= 1 + 0.02 * SyntheticMarket.Normal(random);
                 string p = price.ToString("F4", CultureInfo.InvariantCulture);
                 prices.Add($"{ticker},{day:yyyy-MM-dd},{p},{p},{p},{p},{p},1000");
-                for (int k = random.Next(1, 4); k > 0; k--)
-                {
-                    var utc = day.ToDateTime(TimeOnly.MinValue).AddMinutes(random.Next(24 * 60));
-                    string text = $"$ {ticker.ToLowerInvariant()} {words[random.Next(words.Length)]} {words[random.Next(words.Length)]}";
+                // One tweet a day, and now and then a retweet of it (an exact repeat the back-test drops).
+                var utc = day.ToDateTime(TimeOnly.MinValue).AddMinutes(random.Next(24 * 60));
+                string text = $"$ {ticker.ToLowerInvariant()} {words[random.Next(words.Length)]} {words[random.Next(words.Length)]} {random.Next(1000)}";
+                for (int k = random.NextDouble() < 0.2 ? 2 : 1; k > 0; k--, utc = utc.AddMinutes(7))
                     tweets.Add($"{ticker},{day:yyyy-MM-dd},{utc:yyyy-MM-ddTHH:mm:ss}Z,\"{text}, URL\"");
-                }
             }
         }
         File.WriteAllLines(Path.Combine(folder, "prices.csv"), prices);
@@ -94,8 +93,8 @@ public class BacktestSampleTests(BacktestSampleFixture fixture) : IClassFixture<
             Assert.InRange(double.Parse(result[ic], CultureInfo.InvariantCulture), -0.5, 0.5);
         Assert.InRange(double.Parse(result["brier"], CultureInfo.InvariantCulture), 0.15, 0.35);
         int tweets = int.Parse(result["tweets"], CultureInfo.InvariantCulture), texts = int.Parse(result["texts"], CultureInfo.InvariantCulture);
-        Assert.InRange(texts, 100, tweets);
-        Assert.InRange(tweets, 3_000, 6 * 522 * 3);
+        Assert.InRange(texts, 2_500, tweets);
+        Assert.InRange(tweets, 2_900, 6 * 519);
     }
 
     [Fact]
@@ -113,6 +112,8 @@ public class BacktestSampleTests(BacktestSampleFixture fixture) : IClassFixture<
     [InlineData("--model applies to --backtest only", "--model", "{model}")]
     [InlineData("--backtest: folder not found", "--backtest", "no-such-folder")]
     [InlineData("--model: file not found", "--backtest", "{folder}", "--model", "no-such.zip")]
+    // --backtest without a folder takes ../shared/data/stocknet beside the repository (there on every development machine and in CI).
+    [InlineData("--model: file not found", "--backtest", "--model", "no-such.zip")]
     public void BadArgumentsEndWithOneUsageErrorLine(string message, params string[] args)
     {
         var (code, stdout, stderr) = Sample(args.Select(a => a.Replace("{folder}", fixture.Folder).Replace("{model}", fixture.Model)).ToArray());

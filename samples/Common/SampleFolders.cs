@@ -10,13 +10,9 @@ public static class SampleFolders
     /// any folder); <c>output</c> under the current folder otherwise (the binary was copied elsewhere).
     /// </summary>
     public static string DefaultOutput()
-        => ProjectFolder() is { } project ? Path.Combine(project, "output") : Path.GetFullPath("output");
-
-    /// <summary>The sample's project folder (<c>samples/NAME</c>) when it still exists, else null (the binary was copied elsewhere).</summary>
-    public static string? ProjectFolder()
     {
         var project = Assembly.GetEntryAssembly()?.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == "SampleProjectFolder")?.Value;
-        return project is not null && Directory.Exists(project) ? project : null;
+        return project is not null && Directory.Exists(project) ? Path.Combine(project, "output") : Path.GetFullPath("output");
     }
 }

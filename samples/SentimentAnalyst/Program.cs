@@ -2,9 +2,9 @@
 // ModelBuilder.cs trains and saves model.zip; ConsumeModel.cs is all an application needs to use it.
 using System.Diagnostics;
 using System.Globalization;
+using Samples.Common;
 using SentimentAnalyst;
 using SentimentAnalyst.Backtest;
-using Samples.Common;
 
 return SampleRunner.Run(() =>
 {

@@ -62,13 +62,13 @@ public sealed record BacktestSettings
         return new BacktestSettings { Folder = folder, ModelPath = model, OutputFolder = cl.Has("output") ? output : Path.Combine(output, "backtest") };
     }
 
-    /// <summary>../shared/data/stocknet beside the repository the sample was built in, else beside the current folder.</summary>
+    /// <summary>stocknet in the shared data folder (../shared/data beside the repository, or $LORA_DATA_DIR).</summary>
     private static string DefaultFolder()
     {
-        string beside = SampleFolders.ProjectFolder() is { } project ? Path.Combine(project, "..", "..", "..") : "..";
-        string folder = Path.GetFullPath(Path.Combine(beside, "shared", "data", "stocknet"));
+        string? data = SharedData.DefaultFolder();
+        string folder = data is null ? Path.Combine("..", "shared", "data", "stocknet") : Path.Combine(data, "stocknet");
         if (!Directory.Exists(folder))
-            throw new UsageException($"--{Option}: no folder given and the default {folder} does not exist; pass --{Option} FOLDER (a folder with tweets.csv and prices.csv)");
-        return folder;
+            throw new UsageException($"--{Option}: no folder given and the default {Path.GetFullPath(folder)} does not exist; pass --{Option} FOLDER (a folder with tweets.csv and prices.csv) or set {SharedData.FolderVariable}");
+        return Path.GetFullPath(folder);
     }
 }

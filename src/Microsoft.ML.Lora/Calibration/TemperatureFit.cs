@@ -6,7 +6,7 @@ namespace Microsoft.ML.Lora.Calibration;
 /// The outcome of <see cref="TemperatureScaling.FitCrossValidated(ReadOnlySpan{float}, int, ReadOnlySpan{int}, int)"/>:
 /// the temperature to use, the one the rows alone would give, and why the two differ when they do.
 /// </summary>
-public sealed class TemperatureFit
+internal sealed class TemperatureFit
 {
     internal TemperatureFit(float temperature, float fittedTemperature, bool applied, int rows, double heldOutNll, double heldOutNllAtOne, double standardError, string reason)
     {

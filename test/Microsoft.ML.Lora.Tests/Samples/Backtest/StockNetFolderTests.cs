@@ -114,7 +114,7 @@ public class StockNetFolderTests : IDisposable
         foreach (var f in result.Figures)
         {
             Assert.DoesNotContain(f.DailyIc, d => calendar[d.DayIndex] is { Year: 2015, Month: 3 or 4 });
-            Assert.DoesNotContain(f.DailyLongShort, d => calendar[d.DayIndex] is { Year: 2015, Month: 3 } );
+            Assert.DoesNotContain(f.DailyLongShort, d => calendar[d.DayIndex] is { Year: 2015, Month: 3 });
             Assert.All(f.DailyIc, d => Assert.True(double.IsFinite(d.Ic)));
             Assert.True(double.IsFinite(f.Ic.Mean) && double.IsFinite(f.Ic.StandardError));
         }

@@ -9,7 +9,7 @@ using SentimentAnalyst.Backtest;
 return SampleRunner.Run(() =>
 {
     var commandLine = CommandLine.Parse(args, [.. SentimentSettings.ValueOptions, .. BacktestSettings.ValueOptions],
-        optionalValues: BacktestSettings.OptionalValueOptions);
+        BacktestSettings.Flags, BacktestSettings.OptionalValueOptions);
     if (commandLine.HelpRequested)
     {
         Console.WriteLine(SentimentSettings.Usage);

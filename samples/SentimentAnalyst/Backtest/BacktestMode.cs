@@ -37,16 +37,25 @@ public static class BacktestMode
         foreach (var ticker in kept.Where(d => double.IsNaN(prices.Close(d.Tweet.Ticker, d.Day))).GroupBy(d => d.Tweet.Ticker).OrderBy(g => g.Key, StringComparer.Ordinal))
             Console.WriteLine(Invariant($"  {ticker.Count():N0} {ticker.Key} tweets fall on days without a {ticker.Key} price (its first is {prices.FirstDay[ticker.Key]:yyyy-MM-dd}): in no figure"));
 
-        // Each distinct text is scored once (a text posted for two tickers counts for both).
+        // Each distinct text is scored once (a text posted for two tickers counts for both), and only once per model.zip.
         var texts = kept.Select(d => d.Tweet.Text).Distinct().ToArray();
-        var bar = new CountProgressBar("scoring", texts.Length);
-        var scores = scorer.Score(texts, bar);
-        double seconds = bar.Elapsed.TotalSeconds;
-        bar.Complete(Invariant($"Scored {texts.Length:N0} distinct texts ({kept.Count:N0} tweets) at {texts.Length / seconds:F0} texts/s on {Environment.ProcessorCount} cores"));
-        var scoreOf = new Dictionary<string, TweetScores>(texts.Length, StringComparer.Ordinal);
-        for (int i = 0; i < texts.Length; i++) scoreOf[texts[i]] = scores[i];
+        var cache = ScoreCache.Open(settings.OutputFolder, settings.ModelPath);
+        if (settings.Rescore) cache.Scores.Clear();
+        var toScore = texts.Where(t => !cache.Scores.ContainsKey(t)).ToArray();
+        if (toScore.Length < texts.Length)
+            Console.WriteLine(Invariant($"  {texts.Length - toScore.Length:N0} of {texts.Length:N0} distinct texts were scored by an earlier run with this model ({cache.Path}; --rescore scores them again)"));
+        double seconds = 0;
+        if (toScore.Length > 0)
+        {
+            var bar = new CountProgressBar("scoring", toScore.Length);
+            var scores = scorer.Score(toScore, bar);
+            seconds = bar.Elapsed.TotalSeconds;
+            bar.Complete(Invariant($"Scored {toScore.Length:N0} distinct texts ({kept.Count:N0} tweets) at {toScore.Length / seconds:F0} texts/s on {Environment.ProcessorCount} cores"));
+            for (int i = 0; i < toScore.Length; i++) cache.Scores[toScore[i]] = scores[i];
+            cache.Save();
+        }
 
-        var result = BacktestEngine.Run(prices, kept.Select(d => (d.Tweet.Ticker, d.Day, scoreOf[d.Tweet.Text])));
+        var result = BacktestEngine.Run(prices, kept.Select(d => (d.Tweet.Ticker, d.Day, cache.Scores[d.Tweet.Text])));
         BacktestReport.WriteTo(Console.Out, result);
         var charts = BacktestCharts.Write(result, settings.OutputFolder);
         Console.WriteLine();
@@ -61,7 +70,7 @@ public static class BacktestMode
             ("ic_5_days", raw[Horizon.FiveDays].Ic.Mean), ("ic_next_day_debiased", debiased.Ic.Mean), ("t_next_day_debiased", debiased.Ic.TStatistic),
             ("hit_next_day_debiased", debiased.NeutralHitRate), ("long_short_next_day_bp", raw[Horizon.NextDay].LongShort.Mean * 1e4),
             ("brier", calibration.LogisticTest.Brier), ("brier_base_rate", calibration.BaseRate.Brier), ("ece", calibration.LogisticTest.Ece),
-            ("tweets", kept.Count), ("texts", texts.Length), ("scoring_seconds", (long)Math.Round(seconds)), ("seconds", (long)clock.Elapsed.TotalSeconds)));
+            ("tweets", kept.Count), ("texts", texts.Length), ("texts_scored", toScore.Length), ("scoring_seconds", (long)Math.Round(seconds)), ("seconds", (long)clock.Elapsed.TotalSeconds)));
         return 0;
     }
 

@@ -11,6 +11,9 @@ public sealed record BacktestSettings
     /// <summary>Options with a value that only the back-test takes.</summary>
     public static readonly string[] ValueOptions = ["model"];
 
+    /// <summary>Switches that only the back-test takes.</summary>
+    public static readonly string[] Flags = ["rescore"];
+
     /// <summary>Options whose value may be left out.</summary>
     public static readonly string[] OptionalValueOptions = [Option];
 
@@ -26,7 +29,9 @@ public sealed record BacktestSettings
                                  the repository)
           --model FILE           the sentiment model.zip with Bullish and Bearish classes
                                  (default: samples/SentimentAnalyst/output/model.zip, what a training run saves)
-          --output DIR           where the charts go (default: samples/SentimentAnalyst/output/backtest)
+          --output DIR           where the charts and the tweets' scores go (default: samples/SentimentAnalyst/output/backtest);
+                                 a second run with the same model.zip reuses the scores
+          --rescore              score every tweet again instead of reusing the scores of an earlier run
         """;
 
     /// <summary>The StockNet folder.</summary>
@@ -35,15 +40,18 @@ public sealed record BacktestSettings
     /// <summary>The model.zip.</summary>
     public required string ModelPath { get; init; }
 
-    /// <summary>Where the charts go.</summary>
+    /// <summary>Where the charts and the score cache go.</summary>
     public required string OutputFolder { get; init; }
+
+    /// <summary>Score every text again rather than reuse the cached scores.</summary>
+    public bool Rescore { get; init; }
 
     /// <summary>True when the command line asks for a back-test; false otherwise, after checking that no back-test-only option was given.</summary>
     /// <exception cref="UsageException">A back-test option without <c>--backtest</c>.</exception>
     public static bool Requested(CommandLine cl)
     {
         if (cl.Has(Option)) return true;
-        if (ValueOptions.FirstOrDefault(cl.Has) is { } stray) throw new UsageException($"--{stray} applies to --{Option} only");
+        if (ValueOptions.Concat(Flags).FirstOrDefault(cl.Has) is { } stray) throw new UsageException($"--{stray} applies to --{Option} only");
         return false;
     }
 
@@ -59,7 +67,10 @@ public sealed record BacktestSettings
         string model = cl.ExistingFile("model") ?? Path.Combine(SampleFolders.DefaultOutput(), "model.zip");
         if (!File.Exists(model))
             throw new UsageException($"no model at {model}: train one first (dotnet run -c Release --project samples/SentimentAnalyst) or pass --model FILE");
-        return new BacktestSettings { Folder = folder, ModelPath = model, OutputFolder = cl.Has("output") ? output : Path.Combine(output, "backtest") };
+        return new BacktestSettings
+        {
+            Folder = folder, ModelPath = model, OutputFolder = cl.Has("output") ? output : Path.Combine(output, "backtest"), Rescore = cl.Has("rescore"),
+        };
     }
 
     /// <summary>stocknet in the shared data folder (../shared/data beside the repository, or $LORA_DATA_DIR).</summary>

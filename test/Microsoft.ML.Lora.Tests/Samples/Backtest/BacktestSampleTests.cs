@@ -95,6 +95,15 @@ public class BacktestSampleTests(BacktestSampleFixture fixture) : IClassFixture<
         int tweets = int.Parse(result["tweets"], CultureInfo.InvariantCulture), texts = int.Parse(result["texts"], CultureInfo.InvariantCulture);
         Assert.InRange(texts, 2_500, tweets);
         Assert.InRange(tweets, 2_900, 6 * 519);
+
+        // A second run with the same model reuses the scores and finds the same figures.
+        var (code2, stdout2, stderr2) = Sample("--backtest", fixture.Folder, "--model", fixture.Model, "--output", output);
+        Assert.True(code2 == 0, stdout2 + stderr2);
+        Assert.Contains($"{texts} of {texts} distinct texts were scored by an earlier run with this model", stdout2.Replace(",", ""), StringComparison.Ordinal);
+        var result2 = stdout2.Split('\n').Select(l => ResultLine.Parse(l)).Last(r => r is not null)!;
+        Assert.Equal("0", result2["texts_scored"]);
+        foreach (var key in new[] { "ic_same_day", "ic_next_day", "t_next_day", "ic_5_days", "ic_next_day_debiased", "brier", "ece" })
+            Assert.Equal(result[key], result2[key]);
     }
 
     [Fact]

@@ -74,7 +74,7 @@ public class BacktestSampleTests(BacktestSampleFixture fixture) : IClassFixture<
 
         Assert.Contains("model classes: Bearish, Bullish, Neutral", stdout);
         Assert.Contains("time: US Eastern from the system's time zone 'America/New_York'", stdout);
-        Assert.Matches(@"Scored [\d,]+ distinct texts \([\d,]+ tweets\) at \d+ texts/s on \d+ cores in \d+:\d\d", stdout);
+        Assert.Matches(@"Scored [\d,]+ distinct texts \([\d,]+ tweets\) at \d+ texts/s on \d+ cores, \d+ s of CPU time, in \d+:\d\d", stdout);
         Assert.Matches(@"raw\s+next day\s+\d+", stdout);
         Assert.Matches(@"de-biased\s+5 days", stdout);
         Assert.Contains("base rate", stdout);

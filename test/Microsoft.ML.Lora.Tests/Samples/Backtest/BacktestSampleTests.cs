@@ -116,23 +116,6 @@ public class BacktestSampleTests(BacktestSampleFixture fixture) : IClassFixture<
         Assert.DoesNotContain("RESULT", stdout);
     }
 
-    [Theory]
-    [InlineData("--epochs is a training option", "--backtest", "{folder}", "--epochs", "2")]
-    [InlineData("--model applies to --backtest only", "--model", "{model}")]
-    [InlineData("--backtest: folder not found", "--backtest", "no-such-folder")]
-    [InlineData("--model: file not found", "--backtest", "{folder}", "--model", "no-such.zip")]
-    // --backtest without a folder takes ../shared/data/stocknet beside the repository (there on every development machine and in CI).
-    [InlineData("--model: file not found", "--backtest", "--model", "no-such.zip")]
-    public void BadArgumentsEndWithOneUsageErrorLine(string message, params string[] args)
-    {
-        var (code, stdout, stderr) = Sample(args.Select(a => a.Replace("{folder}", fixture.Folder).Replace("{model}", fixture.Model)).ToArray());
-        Assert.Equal(2, code);
-        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: ", line);
-        Assert.Contains(message, line);
-        Assert.DoesNotContain("RESULT", stdout);
-    }
-
     [Fact]
     public void PricesOutOfOrderEndWithOneErrorLineNamingTheLine()
     {

@@ -128,7 +128,7 @@ internal static class TemperatureScaling
         int n = labels.Length;
         if (n < MinCrossValidationRows)
         {
-            return new TemperatureFit(1, fitted, applied: false, n, double.NaN, double.NaN, double.NaN, TemperatureFit.Format(
+            return new TemperatureFit(1, fitted, false, n, double.NaN, double.NaN, double.NaN, TemperatureFit.Format(
                 $"Temperature kept at 1: {n} validation rows are too few to tell a temperature from noise (at least {MinCrossValidationRows} needed; the rows alone would give T = {fitted:F3})."));
         }
 

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Text.Json;
 using Microsoft.ML.Lora.Models;
 using TorchSharp.PyBridge;
@@ -34,6 +33,7 @@ internal static class HuggingFaceCheckpoint
     public static LoadedEncoder LoadEncoder(string folder, bool addPoolingLayer)
     {
         var config = ReadConfig(folder);
+        CheckWeightsCanHold(folder, config);
         var encoder = EncoderModel.Create(config, addPoolingLayer && config.Architecture == EncoderArchitecture.Bert);
         try
         {
@@ -109,6 +109,51 @@ internal static class HuggingFaceCheckpoint
         throw new FileNotFoundException($"The Hugging Face folder {folder} has no weights: expected one of {string.Join(", ", WeightFiles)}.", single);
     }
 
+    /// <summary>
+    /// A config.json from a stranger must not make the process allocate what it merely declares: the folder's weight files
+    /// must be large enough to hold the parameters the config implies (at 2 bytes each, the smallest dtype) before the
+    /// encoder is built.
+    /// </summary>
+    internal static void CheckWeightsCanHold(string folder, EncoderConfig config)
+    {
+        long bytes = 0;
+        string? file = WeightFiles.Select(f => Path.Combine(folder, f)).FirstOrDefault(File.Exists);
+        if (file is null) return;   // ReadTensors names the missing files
+        if (file.EndsWith(".index.json", StringComparison.Ordinal))
+        {
+            foreach (var shard in ShardNames(file).Distinct())
+            {
+                if (!File.Exists(Path.Combine(folder, shard))) return;   // ReadSharded names the missing shard
+                bytes += new FileInfo(Path.Combine(folder, shard)).Length;
+            }
+        }
+        else bytes = new FileInfo(file).Length;
+        long needed = 2 * config.MinimumParameterCount;
+        if (bytes < needed)
+            throw new InvalidDataException(
+                $"{Path.Combine(folder, "config.json")} declares a {config.ModelType} encoder of at least {config.MinimumParameterCount:N0} parameters " +
+                $"({needed / 1048576.0:N1} MiB at 2 bytes each), but {Path.GetFileName(file)} holds only {bytes / 1048576.0:N1} MiB: the config does not describe these weights.");
+    }
+
+    private static Dictionary<string, string> WeightMap(string index)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(IO.JsonFields.ReadAllText(index));
+            var map = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            foreach (var shard in map.Values)
+                if (string.IsNullOrEmpty(shard) || Path.GetFileName(shard) != shard || shard is "." or "..")
+                    throw new InvalidDataException($"{index}: shard name '{shard}' is not a file name in the model folder.");
+            return map;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{index}: expected a JSON object with a 'weight_map' of tensor name → shard file ({e.Message}).", e);
+        }
+    }
+
+    private static IEnumerable<string> ShardNames(string index) => WeightMap(index).Values;
+
     private static Dictionary<string, Tensor> ReadSafetensors(string path)
     {
         SafetensorsHeader.Read(path);   // a clear error for a damaged file before PyBridge parses it
@@ -118,16 +163,7 @@ internal static class HuggingFaceCheckpoint
 
     private static (string, Dictionary<string, Tensor>, Dictionary<string, string>) ReadSharded(string folder, string index)
     {
-        Dictionary<string, string> weightMap;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(index));
-            weightMap = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{index}: expected a JSON object with a 'weight_map' ({e.Message}).", e);
-        }
+        var weightMap = WeightMap(index);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var sourceOf = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var shard in weightMap.Values.Distinct())
@@ -146,16 +182,8 @@ internal static class HuggingFaceCheckpoint
         return (index, tensors, sourceOf);
     }
 
-    private static Dictionary<string, Tensor> ReadPickle(string path)
-    {
-        Hashtable table;
-        try { table = PyTorchUnpickler.UnpickleStateDict(path); }
-        catch (Exception e) { throw new InvalidDataException($"{path}: cannot read a PyTorch state dict ({e.Message}).", e); }
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in table)
-            if (e.Key is string k && e.Value is Tensor t) result[k] = t;
-        return result;
-    }
+    // Not PyBridge's unpickler: it allocates what the pickle declares and names no file in its errors (see PyTorchBinReader).
+    private static Dictionary<string, Tensor> ReadPickle(string path) => PyTorchBinReader.Read(path);
 
     private static void CheckFolder(string folder)
     {

@@ -38,7 +38,7 @@ public static class BacktestCharts
         var ticks = Horizon.All.Select((h, g) => new Tick(g * width + (signals.Length - 1) / 2.0, h.Name)).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         plot.Title("Mean daily rank IC by horizon (bars: 95% Newey-West interval)");
-        plot.XLabel("return horizon from the signal's close (same day = the tweets' own window: reaction)");
+        plot.XLabel("return horizon (same day = the move the tweets saw: reaction)");
         plot.YLabel("rank IC (Spearman across tickers)");
         plot.ShowLegend(Alignment.UpperRight);
         Save(plot, path, Math.Max(700, 160 * groups + 200), 500);
@@ -58,7 +58,7 @@ public static class BacktestCharts
             var line = plot.Add.ScatterLine(dates, cumulative);
             line.Color = SignalColors[s++ % SignalColors.Length];
             line.LineWidth = 2;
-            line.LegendText = $"{f.Signal} signal: mean {f.LongShort.Mean * 1e4:+0.0;-0.0} bp/day, t {f.LongShort.TStatistic:F2}";
+            line.LegendText = $"{f.Signal} signal: mean {f.LongShort.Mean * 1e4:+0.0;-0.0;0.0} bp/day, t {f.LongShort.TStatistic:F2}";
         }
         plot.Add.HorizontalLine(0, 1, Colors.Gray);
         plot.Axes.DateTimeTicksBottom();

@@ -17,9 +17,9 @@ public static class BacktestReport
         output.WriteLine("hit: sign of signal = sign of return, raw / market-neutral; L/S: top minus bottom quintile, mean per day over the horizon):");
         var table = new TextTable("signal", "horizon", "days", "mean IC", "t", "95% interval", "hit raw / neutral", "L/S mean", "L/S t");
         foreach (var f in result.Figures)
-            table.Add(f.Signal, f.Horizon.Name, f.Ic.Count.ToString("N0", CultureInfo.InvariantCulture), Invariant($"{f.Ic.Mean:+0.0000;-0.0000}"), Invariant($"{f.Ic.TStatistic:F2}"),
-                Invariant($"[{f.Ic.Low95:+0.000;-0.000}, {f.Ic.High95:+0.000;-0.000}]"), Invariant($"{f.HitRate:F3} / {f.NeutralHitRate:F3}"),
-                Invariant($"{f.LongShort.Mean * 1e4:+0.0;-0.0} bp"), Invariant($"{f.LongShort.TStatistic:F2}"));
+            table.Add(f.Signal, f.Horizon.Name, f.Ic.Count.ToString("N0", CultureInfo.InvariantCulture), Invariant($"{f.Ic.Mean:+0.0000;-0.0000;0.0000}"), Invariant($"{f.Ic.TStatistic:F2}"),
+                Invariant($"[{f.Ic.Low95:+0.000;-0.000;0.000}, {f.Ic.High95:+0.000;-0.000;0.000}]"), Invariant($"{f.HitRate:F3} / {f.NeutralHitRate:F3}"),
+                Invariant($"{f.LongShort.Mean * 1e4:+0.0;-0.0;0.0} bp"), Invariant($"{f.LongShort.TStatistic:F2}"));
         table.WriteTo(output);
         output.WriteLine("  (IC and L/S are the same for raw and market-neutral returns: subtracting the day's market return changes no ranks.)");
 
@@ -30,8 +30,8 @@ public static class BacktestReport
         foreach (var m in result.Calibration)
         {
             cal.Add(m.Signal, Invariant($"base rate {m.FitUpRate:F3}"), Count(m.FitCount), Count(m.TestCount), Invariant($"{m.BaseRate.Brier:F4}"), Invariant($"{m.BaseRate.Ece:F4}"), "0 (reference)");
-            cal.Add(m.Signal, Invariant($"logistic (slope {m.Logistic.Slope:+0.000;-0.000})"), Count(m.FitCount), Count(m.TestCount), Invariant($"{m.LogisticTest.Brier:F4}"), Invariant($"{m.LogisticTest.Ece:F4}"), Invariant($"{m.LogisticSkill:+0.0000;-0.0000}"));
-            cal.Add(m.Signal, Invariant($"isotonic ({m.IsotonicSteps} steps)"), Count(m.FitCount), Count(m.TestCount), Invariant($"{m.IsotonicTest.Brier:F4}"), Invariant($"{m.IsotonicTest.Ece:F4}"), Invariant($"{m.IsotonicSkill:+0.0000;-0.0000}"));
+            cal.Add(m.Signal, Invariant($"logistic (slope {m.Logistic.Slope:+0.000;-0.000;0.000})"), Count(m.FitCount), Count(m.TestCount), Invariant($"{m.LogisticTest.Brier:F4}"), Invariant($"{m.LogisticTest.Ece:F4}"), Invariant($"{m.LogisticSkill:+0.0000;-0.0000;0.0000}"));
+            cal.Add(m.Signal, Invariant($"isotonic ({m.IsotonicSteps} step{(m.IsotonicSteps == 1 ? "" : "s")})"), Count(m.FitCount), Count(m.TestCount), Invariant($"{m.IsotonicTest.Brier:F4}"), Invariant($"{m.IsotonicTest.Ece:F4}"), Invariant($"{m.IsotonicSkill:+0.0000;-0.0000;0.0000}"));
         }
         cal.WriteTo(output);
         output.WriteLine(Invariant($"  (share of up days in the test window: {result.Calibration[0].TestUpRate:F3}; skill = 1 - Brier / Brier of the base rate, above 0 beats it)"));

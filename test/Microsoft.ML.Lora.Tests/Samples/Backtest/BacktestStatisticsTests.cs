@@ -50,6 +50,28 @@ public class BacktestStatisticsTests
     }
 
     [Fact]
+    public void IsotonicRegressionWithAMinimumStepPoolsTheEnds()
+    {
+        // Plain PAV gives the two top scores (both up) a step of 1 and the lowest (down) a step of 0.
+        double[] x = [1, 2, 3, 4, 5, 6, 7, 8];
+        bool[] y = [false, true, false, true, false, true, true, true];
+        var plain = IsotonicRegression.Fit(x, y);
+        Assert.Equal(0, plain.Predict(1));
+        Assert.Equal(1, plain.Predict(8));
+        // With at least 3 points a step: {1,2,3} → 1/3, {4,5,6} → 2/3, and the last two (too few) join them: {4…8} → 4/5.
+        var pooled = IsotonicRegression.Fit(x, y, minStepPoints: 3);
+        Assert.Equal(2, pooled.Steps);
+        Assert.Equal(1.0 / 3, pooled.Predict(1), 12);
+        Assert.Equal(0.8, pooled.Predict(8), 12);
+        Assert.Equal(0.8, pooled.Predict(4), 12);
+        // A minimum above the point count leaves one step: the mean.
+        var one = IsotonicRegression.Fit(x, y, minStepPoints: 100);
+        Assert.Equal(1, one.Steps);
+        Assert.Equal(5.0 / 8, one.Predict(-1), 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => IsotonicRegression.Fit(x, y, minStepPoints: 0));
+    }
+
+    [Fact]
     public void LogisticFitRecoversItsParameters()
     {
         var random = new Random(4);

@@ -150,8 +150,9 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
     {
         if (!calibrate || examples.Validation is not { Count: > 0 } validation) return;
         var logits = TextClassificationScoring.Logits(model, validation, context.Options.ScoringBatchSize);
-        Temperature = TemperatureScaling.Fit(logits, validation.Select(e => e.Label).ToList());
-        context.Channel.Info($"Temperature scaling on {validation.Count} validation rows: T = {Temperature:F3}.");
+        var fit = TemperatureScaling.FitCrossValidated(logits, validation.Select(e => e.Label).ToList());
+        Temperature = fit.Temperature;
+        context.Channel.Info(fit.Reason);
     }
 
     /// <summary>Labelled rows of <paramref name="data"/> (for calibration), tokenized as the model's input; the label key count must be the model's.</summary>

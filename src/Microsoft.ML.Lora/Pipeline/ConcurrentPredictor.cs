@@ -29,6 +29,7 @@ public sealed class ConcurrentPredictor<TSrc, TDst>
     private readonly object gate = new();
     private readonly Queue<Request> pending = new();
     private bool scoring;
+    private long batches;
 
     internal ConcurrentPredictor(ITransformer model, int maxBatchSize)
     {
@@ -41,6 +42,15 @@ public sealed class ConcurrentPredictor<TSrc, TDst>
 
     /// <summary>The most examples scored in one forward pass.</summary>
     public int MaxBatchSize { get; }
+
+    /// <summary>Calls waiting to be scored (for tests).</summary>
+    internal int Pending
+    {
+        get { lock (gate) return pending.Count; }
+    }
+
+    /// <summary>Batches scored so far (for tests).</summary>
+    internal long Batches => Interlocked.Read(ref batches);
 
     /// <summary>The prediction for <paramref name="example"/>; safe to call from any number of threads at once.</summary>
     /// <param name="example">The example to score (not modified).</param>
@@ -110,7 +120,11 @@ public sealed class ConcurrentPredictor<TSrc, TDst>
             batch = new Request[Math.Min(pending.Count, MaxBatchSize)];
             for (int i = 0; i < batch.Length; i++) batch[i] = pending.Dequeue();
         }
-        try { Score(batch); }
+        try
+        {
+            Interlocked.Increment(ref batches);
+            Score(batch);
+        }
         finally
         {
             lock (gate)

@@ -36,7 +36,7 @@ public sealed class ReadmeQuestionAnsweringTests : IDisposable
     {
         Slice(TestData.PathOf("squad11", "train-subset-44articles.json"), temp["train.json"], skip: 0, questions: 48);
         Slice(TestData.PathOf("squad11", "dev-v1.1-halfA-24articles.json"), temp["dev.json"], skip: 0, questions: 24);
-        var run = SnippetProgram.Run([ReadmeSnippet.In("Question answering")], temp.Path, """
+        var run = SnippetProgram.Run([Readme.ReadmeSnippet.In("Question answering")], temp.Path, """
             Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("ml", ml);
             Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("qa", qa);
             Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("scored", scored);

@@ -1,14 +1,13 @@
 namespace Microsoft.ML.Lora.Tests.Readme;
 
 /// <summary>
-/// The README's classification program: "A pipeline" and the snippets that continue it (own checkpoint, PEFT adapters,
-/// ONNX export), read from README.md, compiled as one console program and run once on train.csv (rows of the sentiment set,
+/// The README's classification program: "A pipeline" and the snippets that continue it (own checkpoint, ONNX export), read from README.md, compiled as one console program and run once on train.csv (rows of the sentiment set,
 /// some with quoted line breaks) with the real MiniLM; the epilogue hands the program's variables to the tests.
 /// </summary>
 public sealed class ClassificationProgram : IDisposable
 {
     /// <summary>The README sections whose snippets make up the program, in order.</summary>
-    public static readonly string[] Sections = ["A pipeline", "Your own Hugging Face checkpoint", "PEFT adapters, both ways", "ONNX export"];
+    public static readonly string[] Sections = ["A pipeline", "Your own Hugging Face checkpoint", "ONNX export"];
 
     private const string Epilogue = """
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("texts", rows.GetColumn<string>("Text").ToArray());
@@ -17,8 +16,7 @@ public sealed class ClassificationProgram : IDisposable
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("label", prediction.PredictedLabel);
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("score", prediction.Score);
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("finbert", finbert);
-        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("classifier", classifier);
-        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("imported", imported);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("classifier", model.GetFineTunedTransformer<LoraTextClassificationTransformer>());
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("logits", logits);
         """;
 

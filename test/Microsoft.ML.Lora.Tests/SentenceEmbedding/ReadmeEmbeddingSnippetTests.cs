@@ -31,7 +31,7 @@ public class ReadmeEmbeddingSnippetTests : IDisposable
             "A woman is slicing an onion.\tA man is playing a guitar.\t0",
             "Three dogs run in the snow.\tDogs are running through snow.\t4.2",
         ]);
-        var run = SnippetProgram.Run([ReadmeSnippet.In("Sentence embeddings")], temp.Path, """
+        var run = SnippetProgram.Run([Readme.ReadmeSnippet.In("Sentence embeddings")], temp.Path, """
             Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("pairs", pairs.GetRowCount() ?? pairs.GetColumn<float>("Score").Count());
             Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("embedder", embedder);
             Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("u", u);

@@ -22,6 +22,13 @@ internal sealed class TokenEmbedding : nn.Module<Tensor, Tensor>
     {
         this.paddingIdx = paddingIdx;
         table = new Parameter(empty(count, dim));   // on the default device: a meta-device skeleton allocates nothing
+        if (table.device_type != DeviceType.META)
+        {
+            // torch.nn.Embedding's own init, drawn from the same generator, so that a seed gives the run it always gave.
+            using var _ = no_grad();
+            table.normal_();
+            if (paddingIdx is { } pad) table[pad].zero_();
+        }
         ConditionallyRegisterParameter(nameof(weight), table);
     }
 

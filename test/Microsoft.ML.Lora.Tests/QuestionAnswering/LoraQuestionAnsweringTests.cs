@@ -109,7 +109,7 @@ public class LoraQuestionAnsweringTests(TrainedToyQa toy) : IClassFixture<Traine
         {
             var one = engine.Predict(inputs[i]);
             Assert.Equal((batched[i].Answer, batched[i].AnswerStart), (one.Answer, one.AnswerStart));
-            Assert.Equal(batched[i].Score, one.Score, 5);
+            Assert.InRange(Math.Abs(batched[i].Score - one.Score), 0, 1e-5);
             var top = toy.Model.PredictAnswers(inputs[i].Context, inputs[i].Question, count: 3);
             Assert.Equal(3, top.Count);
             Assert.Equal((one.Answer, one.AnswerStart), (top[0].Text, top[0].Start));
@@ -175,13 +175,14 @@ public class LoraQuestionAnsweringTests(TrainedToyQa toy) : IClassFixture<Traine
         var a = Outputs(toy.Ml, toy.Model.Transform(toy.Data));
         var b = Outputs(toy.Ml, imported.Transform(toy.Data));
         Assert.Equal(a.Select(o => (o.Answer, o.AnswerStart)), b.Select(o => (o.Answer, o.AnswerStart)));
-        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Score, b[i].Score, 5);
+        // float rounding apart: the trained model scores with LoRA merged, the import with it beside the shared base's W0
+        for (int i = 0; i < a.Length; i++) Assert.InRange(Math.Abs(a[i].Score - b[i].Score), 0, 1e-5);
 
         var text = Path.Combine(toy.Temp.Path, "seqcls");
         Directory.CreateDirectory(text);
         File.WriteAllText(Path.Combine(text, "adapter_config.json"), File.ReadAllText(Path.Combine(folder, "adapter_config.json")).Replace("QUESTION_ANS", "SEQ_CLS"));
         File.Copy(Path.Combine(folder, "adapter_model.safetensors"), Path.Combine(text, "adapter_model.safetensors"));
-        Assert.Contains("expected QUESTION_ANS", Assert.Throws<InvalidDataException>(() =>
+        Assert.Contains("expected 'QUESTION_ANS'", Assert.Throws<InvalidDataException>(() =>
             LoraQuestionAnsweringTransformer.FromPeftAdapter(toy.Ml, text, Options(toy.BaseFolder, epochs: 1))).Message);
     }
 

@@ -171,19 +171,26 @@ public class LoraQuestionAnsweringTests(TrainedToyQa toy) : IClassFixture<Traine
         Assert.Equal(new long[] { 2 }, header.Tensors["base_model.model.qa_outputs.bias"].Shape);
         Assert.Contains("base_model.model.bert.encoder.layer.1.output.dense.lora_B.weight", header.Tensors.Keys);   // all-linear
 
-        var imported = LoraQuestionAnsweringTransformer.FromPeftAdapter(toy.Ml, folder, Options(toy.BaseFolder, epochs: 1));
+        var imported = toy.Ml.Transforms.LoraFineTune(Options(toy.BaseFolder, epochs: 1)).FromPeftAdapter(folder);
         var a = Outputs(toy.Ml, toy.Model.Transform(toy.Data));
         var b = Outputs(toy.Ml, imported.Transform(toy.Data));
         Assert.Equal(a.Select(o => (o.Answer, o.AnswerStart)), b.Select(o => (o.Answer, o.AnswerStart)));
         // float rounding apart: the trained model scores with LoRA merged, the import with it beside the shared base's W0
         for (int i = 0; i < a.Length; i++) Assert.InRange(Math.Abs(a[i].Score - b[i].Score), 0, 1e-5);
 
+        var merged = Path.Combine(toy.Temp.Path, "merged");
+        toy.Model.SaveMergedModel(merged);
+        Assert.Contains("BertForQuestionAnswering", File.ReadAllText(Path.Combine(merged, "config.json")));
+        var c = Outputs(toy.Ml, toy.Ml.Transforms.LoraFineTune(Options(toy.BaseFolder, epochs: 1)).FromHuggingFaceModel(merged).Transform(toy.Data));
+        Assert.Equal(a.Select(o => (o.Answer, o.AnswerStart)), c.Select(o => (o.Answer, o.AnswerStart)));
+        for (int i = 0; i < a.Length; i++) Assert.InRange(Math.Abs(a[i].Score - c[i].Score), 0, 1e-5);
+
         var text = Path.Combine(toy.Temp.Path, "seqcls");
         Directory.CreateDirectory(text);
         File.WriteAllText(Path.Combine(text, "adapter_config.json"), File.ReadAllText(Path.Combine(folder, "adapter_config.json")).Replace("QUESTION_ANS", "SEQ_CLS"));
         File.Copy(Path.Combine(folder, "adapter_model.safetensors"), Path.Combine(text, "adapter_model.safetensors"));
         Assert.Contains("expected 'QUESTION_ANS'", Assert.Throws<InvalidDataException>(() =>
-            LoraQuestionAnsweringTransformer.FromPeftAdapter(toy.Ml, text, Options(toy.BaseFolder, epochs: 1))).Message);
+            toy.Ml.Transforms.LoraFineTune(Options(toy.BaseFolder, epochs: 1)).FromPeftAdapter(text)).Message);
     }
 
     [Fact]

@@ -48,10 +48,10 @@ public sealed class PeftQuestionAnsweringFixtureTests : IDisposable
         Assert.True(Directory.Exists(Fixture), $"PEFT fixture missing: {Fixture}");
         string baseFolder = BertBaseFolder();
         var ml = new MLContext(seed: 1);
-        var transformer = LoraQuestionAnsweringTransformer.FromPeftAdapter(ml, Fixture, new LoraQuestionAnsweringOptions
+        var transformer = ml.Transforms.LoraFineTune(new LoraQuestionAnsweringOptions
         {
             BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder), MaxSequenceLength = 384,
-        });
+        }).FromPeftAdapter(Fixture);
         var model = (FineTunedModel)typeof(FineTunedTransformer).GetProperty("Model", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(transformer)!;
         Assert.Equal("LoRA r=16", transformer.Method.Name);
 

@@ -45,7 +45,7 @@ public class ReadmeEmbeddingSnippetTests : IDisposable
         float[] v = engine.Predict(new Sentence { Sentence1 = "Someone plays the guitar." }).Embedding;
         float cosine = u.Zip(v, (a, b) => a * b).Sum();   // the dot product of unit vectors
         embedder.SaveAdapter(adapterFolder);   // PEFT FEATURE_EXTRACTION adapter: keys of the bare encoder, as sentence-transformers saves
-        var again = LoraSentenceEmbeddingTransformer.FromPeftAdapter(ml, adapterFolder);
+        var again = ml.Transforms.LoraFineTune(new LoraSentenceEmbeddingOptions()).FromPeftAdapter(adapterFolder);   // on the options' base
         var untuned = LoraSentenceEmbeddingTransformer.FromPretrained(ml);   // all-MiniLM-L6-v2's embeddings as published
         // README sentence embeddings: end
 

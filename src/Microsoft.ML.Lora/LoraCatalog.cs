@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Lora;
 using Microsoft.ML.Lora.Ner;
 using Microsoft.ML.Lora.QuestionAnswering;
+using Microsoft.ML.Lora.SentenceSimilarity;
 
 namespace Microsoft.ML;
 
@@ -94,6 +95,52 @@ public static class LoraCatalog
         => NerDataViewEvaluator.Evaluate(data, labelColumnName, predictedLabelColumnName, labelScheme);
 
     /// <summary>
+    /// Fine-tunes a pretrained encoder (LoRA by default) into a cross-encoder that scores the similarity of two sentences;
+    /// see <see cref="LoraSentenceSimilarityOptions"/>.
+    /// </summary>
+    public static LoraSentenceSimilarityEstimator LoraFineTune(this TransformsCatalog catalog, LoraSentenceSimilarityOptions options)
+        => new(CatalogUtils.GetEnvironment(catalog), options);
+
+    /// <summary>
+    /// LoRA sentence similarity as a regression trainer: a cross-encoder reads both sentences and outputs
+    /// <paramref name="scoreColumnName"/>, a Single on the scale of the Single label (e.g. STS-B's 0–5).
+    /// </summary>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="labelColumnName">Single label: the pair's similarity.</param>
+    /// <param name="sentence1ColumnName">First sentence column.</param>
+    /// <param name="sentence2ColumnName">Second sentence column.</param>
+    /// <param name="scoreColumnName">Output similarity column.</param>
+    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="batchSize">Pairs per step.</param>
+    /// <param name="learningRate">Peak learning rate; null = the method's default (LoRA 5e-4).</param>
+    /// <param name="lora">LoRA settings; null = PEFT's defaults (r = 8 on query and value).</param>
+    /// <param name="validationSet">Optional validation data (per-epoch Spearman, best epoch kept).</param>
+    public static LoraSentenceSimilarityEstimator LoraSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog,
+        string labelColumnName = DefaultColumnNames.Label, string sentence1ColumnName = "Sentence1", string sentence2ColumnName = "Sentence2",
+        string scoreColumnName = DefaultColumnNames.Score, int epochs = 4, int batchSize = 32, double? learningRate = null, LoraOptions? lora = null,
+        IDataView? validationSet = null)
+        => new(CatalogUtils.GetEnvironment(catalog), new LoraSentenceSimilarityOptions
+        {
+            LabelColumnName = labelColumnName, Sentence1ColumnName = sentence1ColumnName, Sentence2ColumnName = sentence2ColumnName,
+            ScoreColumnName = scoreColumnName, Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate,
+            Method = FineTuningMethod.Lora(lora), ValidationSet = validationSet,
+        });
+
+    /// <summary>
+    /// Pearson and Spearman correlation of predicted and gold similarities (STS-B's metrics), e.g. of the output of a
+    /// <see cref="LoraSentenceSimilarityTransformer"/>; <c>mlContext.Regression.Evaluate</c> gives MSE, MAE and R² of the same columns.
+    /// </summary>
+    /// <param name="catalog">The regression catalog.</param>
+    /// <param name="data">Scored rows.</param>
+    /// <param name="labelColumnName">Gold similarity (Single).</param>
+    /// <param name="scoreColumnName">Predicted similarity (Single).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or not Single (the message names it).</exception>
+    /// <exception cref="InvalidDataException">A row's label or score is not finite (the message names the row and column).</exception>
+    public static SimilarityMetrics EvaluateSimilarity(this RegressionCatalog catalog, IDataView data,
+        string labelColumnName = DefaultColumnNames.Label, string scoreColumnName = DefaultColumnNames.Score)
+        => SimilarityEvaluator.Evaluate(data, labelColumnName, scoreColumnName);
+
+    /// <summary>
     /// Fine-tunes a pretrained encoder (LoRA by default) for extractive question answering: the span of a context that
     /// answers a question; see <see cref="LoraQuestionAnsweringOptions"/>.
     /// </summary>
@@ -142,4 +189,22 @@ public static class LoraCatalog
     public static QuestionAnsweringMetrics EvaluateQuestionAnswering(this MulticlassClassificationCatalog catalog, IDataView data,
         string referencesColumnName = "Answers", string predictedAnswerColumnName = "Answer")
         => QuestionAnsweringEvaluator.Evaluate(data, referencesColumnName, predictedAnswerColumnName);
+
+    /// <summary>
+    /// A predictor that any number of threads may share: concurrent calls are scored together in batches (see
+    /// <see cref="ConcurrentPredictor{TSrc, TDst}"/>). <c>PredictionEngine</c> serves one thread at a time; use this for a
+    /// web service or a <c>Parallel.For</c>.
+    /// </summary>
+    /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+    /// <param name="model">The model, e.g. what <c>Fit</c> or <c>Model.Load</c> returned; any ITransformer that maps each row to one row.</param>
+    /// <param name="maxBatchSize">The most examples scored in one forward pass (1 to 4,096).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBatchSize"/> is outside 1 to 4,096.</exception>
+    public static ConcurrentPredictor<TSrc, TDst> CreateConcurrentPredictor<TSrc, TDst>(this ModelOperationsCatalog catalog, ITransformer model,
+        int maxBatchSize = 32)
+        where TSrc : class
+        where TDst : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new ConcurrentPredictor<TSrc, TDst>(model, maxBatchSize);
+    }
 }

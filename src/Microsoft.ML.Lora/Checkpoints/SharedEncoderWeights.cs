@@ -156,7 +156,7 @@ internal sealed class SharedEncoderWeights
             case (Linear l, "bias"): l.bias = value; break;
             case (LayerNorm n, "weight"): n.weight = value; break;
             case (LayerNorm n, "bias"): n.bias = value; break;
-            case (TokenEmbedding e, "weight"): e.weight = value; break;
+            case (EmbeddingTable e, "weight"): e.weight = value; break;
             default:
                 value.Dispose();
                 throw new InvalidOperationException($"Cannot share parameter '{name}' of a {module.GetType().Name}.");

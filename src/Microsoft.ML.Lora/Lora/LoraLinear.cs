@@ -44,8 +44,8 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
         lora_dropout = new FastDropout(dropout);
         using (no_grad())
         {
-            if (init == LoraInit.Gaussian) lora_A.weight!.normal_(0, 1.0 / rank);
-            else nn.init.kaiming_uniform_(lora_A.weight!, a: Math.Sqrt(5));
+            if (init == LoraInit.Gaussian) ParameterInit.Normal(lora_A.weight!, 0, 1.0 / rank);
+            else ParameterInit.KaimingUniform(lora_A.weight!, a: Math.Sqrt(5));
             lora_B.weight!.zero_();
             lora_B.bias?.zero_();
         }

@@ -7,8 +7,8 @@ namespace Microsoft.ML.Lora.Models;
 /// <summary>BERT / RoBERTa embeddings: word + position + token type, then LayerNorm and dropout.</summary>
 internal sealed class BertEmbeddings : NamedModule
 {
-    private readonly TokenEmbedding word_embeddings, position_embeddings;
-    private readonly TokenEmbedding? token_type_embeddings;
+    private readonly EmbeddingTable word_embeddings, position_embeddings;
+    private readonly EmbeddingTable? token_type_embeddings;
     private readonly LayerNorm LayerNorm;
     private readonly FastDropout dropout;
     private readonly bool robertaPositions;
@@ -16,9 +16,9 @@ internal sealed class BertEmbeddings : NamedModule
 
     public BertEmbeddings(EncoderConfig c) : base("embeddings")
     {
-        word_embeddings = new TokenEmbedding(c.VocabSize, c.HiddenSize, c.PadTokenId);
-        position_embeddings = new TokenEmbedding(c.MaxPositionEmbeddings, c.HiddenSize);
-        if (c.TypeVocabSize > 0) token_type_embeddings = new TokenEmbedding(c.TypeVocabSize, c.HiddenSize);
+        word_embeddings = new EmbeddingTable(c.VocabSize, c.HiddenSize, paddingIndex: c.PadTokenId);
+        position_embeddings = new EmbeddingTable(c.MaxPositionEmbeddings, c.HiddenSize);
+        if (c.TypeVocabSize > 0) token_type_embeddings = new EmbeddingTable(c.TypeVocabSize, c.HiddenSize);
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
         dropout = new FastDropout(c.HiddenDropout);
         robertaPositions = c.Architecture == EncoderArchitecture.Roberta;
@@ -36,7 +36,7 @@ internal sealed class BertEmbeddings : NamedModule
         var x = word_embeddings.forward(inputIds) + position_embeddings.forward(positions);
         if (token_type_embeddings is not null)
             x += tokenTypeIds is null
-                ? token_type_embeddings.weight![0]   // all-zero token types: broadcast row 0 instead of a lookup
+                ? token_type_embeddings.weight[0]   // all-zero token types: broadcast row 0 instead of a lookup
                 : token_type_embeddings.forward(tokenTypeIds);
         return dropout.forward(LayerNorm.forward(x));
     }

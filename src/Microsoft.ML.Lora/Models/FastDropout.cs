@@ -9,7 +9,7 @@ namespace Microsoft.ML.Lora.Models;
 /// Dropout whose CPU mask comes from a counter-based generator filled in parallel. libtorch's CPU generator is serial and
 /// costs ~10 ms per [2048, 384] mask on this kind of machine — with BERT's five dropouts per layer that was a third of a
 /// training step. Masks depend only on the seed set for the step and the order of the calls, so runs stay reproducible.
-/// On CUDA libtorch's own (fast, on-device) dropout is used.
+/// On other devices the mask is drawn on the device from a generator seeded by the same sequence.
 /// </summary>
 internal sealed class FastDropout : nn.Module<Tensor, Tensor>
 {
@@ -24,27 +24,45 @@ internal sealed class FastDropout : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => training && p > 0 ? DropoutMasks.Apply(x, p) : x;
 }
 
-/// <summary>The mask generator behind <see cref="FastDropout"/> and attention dropout.</summary>
+/// <summary>
+/// The mask generator behind <see cref="FastDropout"/> and attention dropout. Its state is per thread: a training step runs
+/// its forward pass on the thread that calls it, and the loop reseeds the sequence at every step, so two trainings on two
+/// threads never draw from one sequence (a process-wide one made the same seed give different models when two Fits ran at
+/// once, depending on how their calls interleaved).
+/// </summary>
 internal static class DropoutMasks
 {
-    private static ulong seed = 0x9E3779B97F4A7C15UL;
-    private static long calls;
+    private const ulong Golden = 0x9E3779B97F4A7C15UL;
 
-    /// <summary>Restarts the mask sequence (the training loop calls it with the step's seed, next to <c>manual_seed</c>).</summary>
+    // Stored XOR Golden so that a thread that never reseeds starts from Golden (a ThreadStatic field starts at zero).
+    [ThreadStatic] private static ulong seedXorGolden;
+    [ThreadStatic] private static long calls;
+
+    private static ulong Seed => seedXorGolden ^ Golden;
+
+    /// <summary>Restarts this thread's mask sequence (the training loop calls it with the step's seed).</summary>
     public static void Reseed(long value)
     {
-        seed = Mix((ulong)value ^ 0x9E3779B97F4A7C15UL);
-        Interlocked.Exchange(ref calls, 0);
+        seedXorGolden = Mix((ulong)value ^ Golden) ^ Golden;
+        calls = 0;
     }
 
     /// <summary>x · mask / (1 − p), with mask ~ Bernoulli(1 − p) element-wise.</summary>
     public static Tensor Apply(Tensor x, double p)
     {
-        if (x.device_type != DeviceType.CPU) return nn.functional.dropout(x, p, training: true);
+        ulong stream = Mix(Seed + (ulong)++calls * 0xD1B54A32D192ED03UL);
+        if (x.device_type != DeviceType.CPU)
+        {
+            // On the device, from a generator seeded by the same stream (libtorch's own dropout would draw from the device's
+            // process-wide generator).
+            using var scope = NewDisposeScope();
+            using var generator = new Generator(stream, x.device);
+            var keepMask = rand(x.shape, generator: generator, device: x.device).ge_(p);
+            return x.mul(keepMask.to(x.dtype).mul_(1.0 / (1.0 - p))).MoveToOuterDisposeScope();
+        }
         // The mask is written straight into a tensor's memory: no managed array, no copy.
         var mask = empty(x.shape, dtype: ScalarType.Float32);
         long length = mask.NumberOfElements;
-        ulong stream = Mix(seed + (ulong)Interlocked.Increment(ref calls) * 0xD1B54A32D192ED03UL);
         // Keep (scaled by 1/(1-p)) where a 32-bit uniform clears the threshold p·2³².
         uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0));
         float keep = (float)(1.0 / (1.0 - p));

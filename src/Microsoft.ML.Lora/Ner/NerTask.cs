@@ -159,7 +159,7 @@ internal sealed class NerTask : FineTuningTask<NerWindow>
         ["label_scheme"] = LabelScheme.ToString(), ["window_overlap"] = WindowOverlap,
     };
 
-    public override OnnxTaskDescription OnnxDescription() => new(TaskName, TokenClassificationOnnxHead.Instance, Tags.Tags, new JsonObject
+    public override OnnxTaskDescription OnnxDescription(HeadSpec head) => new(TaskName, TokenClassificationOnnxHead.Instance, Tags.Tags, new JsonObject
     {
         ["tag_scheme"] = "IOB2", ["window_overlap"] = WindowOverlap,
         ["encoding"] = "the words' word pieces (a word that yields none is one [UNK]) between [CLS] and [SEP]; token_type_ids all 0; "

@@ -39,18 +39,27 @@ internal static class FineTuningEstimator
         var examples = task.ReadExamples(input, options.ValidationSet, context);
         var ready = ReadyModelBuilder.Build(source, task.TrainingHead(context), task.CreateHead, options.Method, device, seed: seed, log: ch.Info,
             peftTaskType: task.PeftTaskType);
-        var training = new TrainingSettings
+        try
         {
-            Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = LearningRate(options), WeightDecay = options.WeightDecay,
-            WarmupFraction = options.WarmupFraction, MaxGradNorm = options.MaxGradNorm, EarlyStoppingPatience = options.EarlyStoppingPatience,
-            Seed = seed, CheckpointDirectory = options.CheckpointDirectory, CheckpointEverySteps = options.CheckpointEverySteps,
-            Progress = options.Progress, Log = ch.Info, CancellationToken = options.CancellationToken,
-            Fingerprint = Fingerprint(task, options, ready, examples, seed),
-        };
-        var history = TrainingLoop.Run(ready.Model, task.TrainingTask(context), examples.Train, examples.Validation, training, device);
-        var model = new FineTunedModel(ready);
-        task.AfterTraining(model, examples, context);
-        return (model, history);
+            var training = new TrainingSettings
+            {
+                Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = LearningRate(options), WeightDecay = options.WeightDecay,
+                WarmupFraction = options.WarmupFraction, MaxGradNorm = options.MaxGradNorm, EarlyStoppingPatience = options.EarlyStoppingPatience,
+                Seed = seed, CheckpointDirectory = options.CheckpointDirectory, CheckpointEverySteps = options.CheckpointEverySteps,
+                Progress = options.Progress, Log = ch.Info, CancellationToken = options.CancellationToken,
+                Fingerprint = Fingerprint(task, options, ready, examples, seed),
+            };
+            var history = TrainingLoop.Run(ready.Model, task.TrainingTask(context), examples.Train, examples.Validation, training, device);
+            var model = new FineTunedModel(ready);
+            task.AfterTraining(model, examples, context);
+            return (model, history);
+        }
+        catch
+        {
+            // A cancelled, diverged or failed run returns nothing: free its weights now rather than at some later GC.
+            ready.Model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The input columns plus the task's outputs; throws naming a training column that is missing or mistyped.</summary>

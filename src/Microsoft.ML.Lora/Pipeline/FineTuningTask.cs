@@ -77,10 +77,10 @@ internal abstract class FineTuningTask
     public abstract JsonObject SettingsToJson();
 
     /// <summary>
-    /// What <c>ExportToOnnx</c> needs of the task: its head's ONNX form (<c>Onnx/Heads/</c>), label names and post-processing.
-    /// Default: the task has no ONNX export yet.
+    /// What <c>ExportToOnnx</c> needs of the task: its head's ONNX form (<c>Onnx/Heads/</c>) for the model's
+    /// <paramref name="head"/>, label names and post-processing. Default: the task has no ONNX export yet.
     /// </summary>
-    public virtual OnnxTaskDescription OnnxDescription()
+    public virtual OnnxTaskDescription OnnxDescription(HeadSpec head)
         => throw new NotSupportedException($"ONNX export is not supported for {Name} yet.");
 }
 

@@ -1,6 +1,7 @@
 using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Methods;
+using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Lora.Pipeline;
@@ -35,6 +36,7 @@ internal static class PeftImport
         var source = EncoderSource.FromPretrained(options.BaseModel, options.MaxSequenceLength, ch.Info);
         var shapes = PeftAdapter.ReadShapes(adapterFolder, task.PeftTaskType, source.Config.Names.Root);
         var head = task.HeadFromPeftAdapter(shapes, source.Config, Path.Combine(adapterFolder, PeftAdapter.WeightsFileName));
+        if (HeadPoolingFile.Read(adapterFolder) == TokenPooling.Mean) head = HeadSpec.MeanPooled(head.Outputs);   // written by SaveAdapter
         string modelConfig = Path.Combine(adapterFolder, PeftAdapter.ModelConfigFileName);
         task.CompleteOutputNames(head, ReadLabels(modelConfig), modelConfig);
         var lora = config.ToLoraOptions();

@@ -28,7 +28,8 @@ internal static class ReadyModelBuilder
     /// <param name="method">The fine-tuning method, applied to the new model (adds its modules, sets what trains).</param>
     /// <param name="device">Where the model runs.</param>
     /// <param name="loadWeights">Copies trained weights into the model once the method is applied; null for a new model.</param>
-    /// <param name="seed">Seeds libtorch before anything is initialised (Fit); null leaves the generator alone.</param>
+    /// <param name="seed">Seeds the build's own generator (<see cref="ParameterInit"/>) from which every fresh weight is drawn (Fit); null
+    /// leaves initialisation to libtorch's generator (loads and imports, whose weights are then overwritten).</param>
     /// <param name="log">Receives what was initialised fresh and the trainable-parameter count.</param>
     /// <param name="peftTaskType">The task's PEFT task type: whether its Hugging Face model is the bare encoder (module names
     /// as PEFT matches them); null = a task model with a head.</param>
@@ -37,7 +38,7 @@ internal static class ReadyModelBuilder
         Device device, Action<TaskModel>? loadWeights = null, int? seed = null, Action<string>? log = null, PeftTaskType? peftTaskType = null,
         bool shareBase = false)
     {
-        if (seed is { } s) manual_seed(s);
+        using var init = seed is { } s ? ParameterInit.Seeded(s) : null;
         var loaded = source.LoadEncoder(head.Pooler != PoolerUse.None, shareBase ? device : null);
         if (loaded.NewlyInitialized.Count > 0)
         {

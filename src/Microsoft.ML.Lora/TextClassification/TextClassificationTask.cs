@@ -63,7 +63,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
     public override PeftTaskType PeftTaskType => PeftTaskType.SequenceClassification;
 
     public override TaskModel CreateHead(EncoderModel encoder, HeadSpec head)
-        => new SequenceClassificationModel(encoder, head.Outputs, poolerIsHead: head.Pooler == PoolerUse.Trained);
+        => new SequenceClassificationModel(encoder, head.Outputs, poolerIsHead: head.Pooler == PoolerUse.Trained, pooling: head.Pooling);
 
     // Format 1 built BERT's pooler for every text classifier.
     public override HeadSpec Format1Head(int outputs, bool poolerTrained, EncoderConfig config) => new(outputs, Pooler(config, poolerTrained));
@@ -150,8 +150,9 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
     {
         if (!calibrate || examples.Validation is not { Count: > 0 } validation) return;
         var logits = TextClassificationScoring.Logits(model, validation, context.Options.ScoringBatchSize);
-        Temperature = TemperatureScaling.Fit(logits, validation.Select(e => e.Label).ToList());
-        context.Channel.Info($"Temperature scaling on {validation.Count} validation rows: T = {Temperature:F3}.");
+        var fit = TemperatureScaling.FitCrossValidated(logits, validation.Select(e => e.Label).ToList());
+        Temperature = fit.Temperature;
+        context.Channel.Info(fit.Reason);
     }
 
     /// <summary>Labelled rows of <paramref name="data"/> (for calibration), tokenized as the model's input; the label key count must be the model's.</summary>
@@ -178,7 +179,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
         return settings;
     }
 
-    public override OnnxTaskDescription OnnxDescription() => new(TaskName, SequenceClassificationOnnxHead.Instance, Labels?.Values, new JsonObject
+    public override OnnxTaskDescription OnnxDescription(HeadSpec head) => new(TaskName, SequenceClassificationOnnxHead.For(head.Pooling), Labels?.Values, new JsonObject
     {
         ["temperature"] = Temperature, ["sentence_pair"] = Columns.Sentence2 is not null,
         ["postprocess"] = "Score = softmax(logits / temperature); PredictedLabel = labels[argmax(logits)]",

@@ -9,7 +9,9 @@ namespace Microsoft.ML.Lora.Tests.Onnx;
 public class ReadmeOnnxSnippetTests : IDisposable
 {
     private const string Begin = "// README ONNX export: begin", End = "// README ONNX export: end";
-    private readonly TempWorkingDirectory cwd = new();   // the snippet writes relative paths
+    private readonly TempWorkingDirectory cwd = new();   // the snippet writes "export/" relative to it
+
+    private TempFolder temp => cwd.Folder;
 
     public void Dispose() => cwd.Dispose();
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Tests.Models;
 
 /// <summary>The encoder's lookup table computes what torch.nn.Embedding computes, values and gradients, padding row included.</summary>
-public class TokenEmbeddingTests
+public class EmbeddingTableTests
 {
     [Fact]
     public void RowsAndGradientsAreTorchEmbeddings()
@@ -15,7 +15,7 @@ public class TokenEmbeddingTests
         var table = randn(7, 5);
         using var reference = nn.Embedding(7, 5, padding_idx: 1);
         reference.weight = new Parameter(table.clone());
-        using var ours = new TokenEmbedding(7, 5, paddingIdx: 1);
+        using var ours = new EmbeddingTable(7, 5, paddingIndex: 1);
         ours.weight = new Parameter(table.clone());
         Assert.Equal(new[] { "weight" }, ours.named_parameters().Select(p => p.name));
 
@@ -37,8 +37,8 @@ public class TokenEmbeddingTests
     public void OnTheMetaDeviceItHoldsNoTableAndTakesTheOneItIsGiven()
     {
         set_default_device(META);
-        TokenEmbedding skeleton;
-        try { skeleton = new TokenEmbedding(30522, 384, paddingIdx: 0); }
+        EmbeddingTable skeleton;
+        try { skeleton = new EmbeddingTable(30522, 384, paddingIndex: 0); }
         finally { set_default_device(CPU); }
         using (skeleton)
         {

@@ -32,9 +32,10 @@ internal static class ClassifyBench
         int? epochs = Option(args, "--epochs");
         if (args.Length >= 2 && args[0] == "--one") return One(Configs[int.Parse(args[1], CultureInfo.InvariantCulture)], limit, epochs);
         if (args.Contains("--score-only")) return ScoreSaved();
+        if (args.Contains("--calibration")) return CalibrationCheck.SmallValidationSets(epochs);
 
         var table = new ResultTable("Text classification (financial news sentiment, train 9,543 → valid 2,388)",
-            "method", "epochs", "trainable params", "accuracy", "macro-F1", "train wall time", "train examples/s", "peak RSS MiB", "model.zip MiB",
+            "method", "epochs", "trainable params", "accuracy", "macro-F1", "ECE", "ECE, plain T", "ECE, cross-validated T", "ECE noise (2 SE)", "train wall time", "train examples/s", "peak RSS MiB", "model.zip MiB",
             "scoring sentences/s", "ONNX Runtime sentences/s", "scoring ratio");
         var extra = new List<string>();
         double? loraAcc = null, fullAcc = null;
@@ -49,7 +50,8 @@ internal static class ClassifyBench
             if (i == 0) loraAcc = acc;
             if (i == 1) fullAcc = acc;
             table.Add(Configs[i].Name, r["epochs"]!.GetValue<int>(), r["trainable"]!.GetValue<long>().ToString("N0", CultureInfo.InvariantCulture), acc,
-                r["macro_f1"]!.GetValue<double>(), TimeSpan.FromSeconds(r["train_seconds"]!.GetValue<double>()).ToString(@"m\:ss", CultureInfo.InvariantCulture),
+                r["macro_f1"]!.GetValue<double>(), $"{r["ece_before"]!.GetValue<double>():F4}", $"{r["ece_plain"]!.GetValue<double>():F4}",
+                $"{r["ece_after"]!.GetValue<double>():F4} (T {r["temperatures"]!.GetValue<string>()})", $"{r["ece_noise"]!.GetValue<double>():F4}", TimeSpan.FromSeconds(r["train_seconds"]!.GetValue<double>()).ToString(@"m\:ss", CultureInfo.InvariantCulture),
                 r["train_examples_per_second"]!.GetValue<double>(), r["peak_rss_mb"]!.GetValue<double>(), r["zip_mb"]!.GetValue<double>(),
                 r["scoring_per_second"]!.GetValue<double>(), r["ort_per_second"]!.GetValue<double>(),
                 $"{r["scoring_per_second"]!.GetValue<double>() / r["ort_per_second"]!.GetValue<double>():F2}×");
@@ -57,6 +59,9 @@ internal static class ClassifyBench
                 extra.Add($"{Configs[i].Name}: resident memory {r100.GetValue<double>():F0} MiB at step 100, {r1000.GetValue<double>():F0} MiB at step 1,000 ({100 * (r1000.GetValue<double>() / r100.GetValue<double>() - 1):+0.0;-0.0}%; target < 10%).");
         }
         table.Note($"Targets: LoRA accuracy ≥ 0.86 and within 1.5 points of full fine-tuning (here {100 * (fullAcc - loraAcc):F1} points); scoring ≥ 1.5× ONNX Runtime.");
+        table.Note("ECE (15 bins) on the valid set, uncalibrated and after temperature scaling, 2-fold cross-fitted (T fitted on one half of the valid rows, ECE of the other half; T shown for each half as plain → cross-validated). "
+            + "Plain: the maximum-likelihood T the library used to apply; cross-validated: TemperatureScaling.FitCrossValidated, what Calibrate/CalibrateScores use now (T = 1 unless it beats T = 1 on held-out folds by more than noise). "
+            + "Noise: two bootstrap standard errors of the ECE change. `classify --calibration` covers small validation sets.");
         table.Note("Scoring: the saved model.zip loaded with mlContext.Model.Load, Transform over the 2,388 valid sentences in file order (the library batches them itself: look-ahead windows sorted by length, merged LoRA weights, inference mode) vs ONNX Runtime on the base ONNX model fed the file in order, batches of 32 padded to the longest; both 2 threads, tokenization included for both.");
         foreach (var e in extra) table.Note(e);
         if (limit is not null) table.Note($"SMOKE RUN: --limit {limit} rows (not comparable).");
@@ -101,7 +106,9 @@ internal static class ClassifyBench
         double trainSeconds = sw.Elapsed.TotalSeconds;
         long trainRows = trainKeyed.GetRowCount() ?? 0;
 
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(validKeyed), "Label");
+        var scoredValid = model.Transform(validKeyed);
+        var metrics = ml.MulticlassClassification.Evaluate(scoredValid, "Label");
+        var calibration = CalibrationCheck.CrossFitted(scoredValid.GetColumn<float[]>("Score").ToList(), scoredValid.GetColumn<uint>("Label").Select(k => (int)k - 1).ToList());
         var zip = ZipPath(config);
         ml.Model.Save(model, validKeyed.Schema, zip);
 
@@ -113,7 +120,8 @@ internal static class ClassifyBench
         var result = new JsonObject
         {
             ["method"] = config.Name, ["epochs"] = epochs, ["trainable"] = model.Parameters.Trainable, ["accuracy"] = metrics.MicroAccuracy,
-            ["macro_f1"] = macroF1, ["train_seconds"] = trainSeconds, ["train_examples_per_second"] = trainRows * epochs / trainSeconds,
+            ["macro_f1"] = macroF1, ["ece_before"] = calibration.EceBefore, ["ece_plain"] = calibration.EcePlain, ["ece_after"] = calibration.EceCrossValidated,
+            ["ece_noise"] = calibration.Noise, ["temperatures"] = calibration.Temperatures, ["train_seconds"] = trainSeconds, ["train_examples_per_second"] = trainRows * epochs / trainSeconds,
             ["peak_rss_mb"] = TorchRuntime.PeakResidentBytes() / 1048576.0, ["zip_mb"] = new FileInfo(zip).Length / 1048576.0,
             ["scoring_per_second"] = ours, ["ort_per_second"] = ort, ["rss_step_100_mb"] = rss100, ["rss_step_1000_mb"] = rss1000,
         };

@@ -43,10 +43,10 @@ internal static class EmbeddingBench
     /// <summary><c>embedding [--limit N] [--epochs N] [--threads N] [--lr X] [--only a,b]</c>; recorded in RESULTS.md only for a full run.</summary>
     public static int Run(string[] args)
     {
-        var options = BenchOptions.Parse(args, "--limit N (training pairs), --epochs N, --threads N, --lr X, --only lora,lora-all,full");
+        var options = BenchArgs.Parse(args, "--limit N (training pairs), --epochs N, --threads N, --lr X, --only lora,lora-all,full");
         int limit = options.Int("limit") ?? int.MaxValue, epochs = options.Int("epochs") ?? DefaultEpochs;
         int? threads = options.Int("threads");
-        var only = options.TryGetValue("only", out var list) ? list.Split(',') : new[] { "lora" };
+        var only = options.String("only")?.Split(',') ?? new[] { "lora" };
         var configs = only.Select(n => Configs.FirstOrDefault(c => c.Name == n)
             ?? throw new ArgumentException($"Unknown configuration '{n}'; expected one of {string.Join(", ", Configs.Select(c => c.Name))}.")).ToList();
 
@@ -86,7 +86,7 @@ internal static class EmbeddingBench
             + "(×100 in papers). Training: CosineSimilarityLoss (MSE of cos against score/5), batch 16, AdamW, 10% warmup then linear decay, seed 1; "
             + "sentence-transformers' STS-B recipe. Goal: tuned ≥ untuned + 0.02. Reference (STS-B test, README of the data): untuned 0.820.");
         table.Note("Times are provisional: the machine was shared with other developers' builds and tests during the run.");
-        bool partial = options.ContainsKey("limit") || options.ContainsKey("epochs") || options.ContainsKey("lr") || options.ContainsKey("only");
+        bool partial = options.Has("limit") || options.Has("epochs") || options.Has("lr") || options.Has("only");
         if (partial)
         {
             table.Print();

@@ -57,17 +57,16 @@ internal static class NerBench
     /// </summary>
     public static int Run(string[] args)
     {
-        var options = BenchOptions.Parse(args, "--limit N, --epochs N, --threads N, --only a,b");
-        if (options.TryGetValue("one", out var one)) return RunOne(Find(one), options);
+        var options = BenchArgs.Parse(args, "--limit N, --epochs N, --threads N, --only a,b");
+        if (options.String("one") is { } one) return RunOne(Find(one), options);
 
-        var names = options.TryGetValue("only", out var list) ? list.Split(',') : Configs.Select(c => c.Name).ToArray();
+        var names = options.String("only")?.Split(',') ?? Configs.Select(c => c.Name).ToArray();
         var results = new List<Result>();
         foreach (var name in names)
         {
             Find(name);
             var childArgs = new List<string> { "ner", "--one", name };
-            foreach (var key in new[] { "limit", "epochs", "threads" })
-                if (options.TryGetValue(key, out var value)) childArgs.AddRange(new[] { "--" + key, value });
+            childArgs.AddRange(options.Forward("limit", "epochs", "threads"));
             Console.WriteLine($"\n=== {name} (child process) ===");
             results.Add(ChildRun.Bench(childArgs.ToArray()).Deserialize<Result>()!);
         }
@@ -86,7 +85,7 @@ internal static class NerBench
                 table.Note(FormattableString.Invariant($"{data.Key}: LoRA − full = {(lora.MicroF1 - full.MicroF1) * 100:+0.0;-0.0} F1 points."));
         table.Note($"Entity-level F1 as conlleval/seqeval; batch {BatchSize}; AdamW, linear warmup 10% then decay; WNUT-17 keeps the best dev epoch (patience 3), SEC runs fixed epochs; "
             + "SEC labels are IO, converted to IOB2 by the estimator and for evaluation. Each configuration runs in its own process (peak RSS is per configuration).");
-        bool partial = options.ContainsKey("limit") || options.ContainsKey("epochs") || options.ContainsKey("only");
+        bool partial = options.Has("limit") || options.Has("epochs") || options.Has("only");
         if (partial)
         {
             table.Print();
@@ -96,11 +95,11 @@ internal static class NerBench
         return 0;
     }
 
-    private static int RunOne(Config config, Dictionary<string, string> options)
+    private static int RunOne(Config config, BenchArgs options)
     {
-        int limit = options.TryGetValue("limit", out var l) ? int.Parse(l, CultureInfo.InvariantCulture) : int.MaxValue;
-        int epochs = options.TryGetValue("epochs", out var e) ? int.Parse(e, CultureInfo.InvariantCulture) : config.Epochs;
-        int? threads = options.TryGetValue("threads", out var t) ? int.Parse(t, CultureInfo.InvariantCulture) : null;
+        int limit = options.Int("limit") ?? int.MaxValue;
+        int epochs = options.Int("epochs") ?? config.Epochs;
+        int? threads = options.Int("threads");
         var wall = Stopwatch.StartNew();
         var ml = new MLContext(seed: 1);
         // Tags as written: the estimator converts IO to IOB2 itself (LabelScheme), and the evaluation converts the gold the same way.

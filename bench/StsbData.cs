@@ -27,4 +27,14 @@ internal static class StsbData
         }
         return pairs;
     }
+
+    /// <summary>
+    /// At most <paramref name="count"/> pairs spread evenly over <paramref name="pairs"/> (every k-th), so that a sample
+    /// keeps the mix of genres (the files are sorted by genre: captions, then news, then forums); null = all of them.
+    /// </summary>
+    public static IReadOnlyList<(string A, string B, float Score)> Spread(IReadOnlyList<(string A, string B, float Score)> pairs, int? count)
+    {
+        if (count is not { } n || n >= pairs.Count) return pairs;
+        return Enumerable.Range(0, n).Select(i => pairs[(int)((long)i * pairs.Count / n)]).ToArray();
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Lora;
 using Microsoft.ML.Lora.Ner;
 using Microsoft.ML.Lora.QuestionAnswering;
+using Microsoft.ML.Lora.SentenceSimilarity;
 
 namespace Microsoft.ML;
 
@@ -92,6 +93,52 @@ public static class LoraCatalog
         string labelColumnName = DefaultColumnNames.Label, string predictedLabelColumnName = DefaultColumnNames.PredictedLabel,
         TagScheme labelScheme = TagScheme.Iob2)
         => NerDataViewEvaluator.Evaluate(data, labelColumnName, predictedLabelColumnName, labelScheme);
+
+    /// <summary>
+    /// Fine-tunes a pretrained encoder (LoRA by default) into a cross-encoder that scores the similarity of two sentences;
+    /// see <see cref="LoraSentenceSimilarityOptions"/>.
+    /// </summary>
+    public static LoraSentenceSimilarityEstimator LoraFineTune(this TransformsCatalog catalog, LoraSentenceSimilarityOptions options)
+        => new(CatalogUtils.GetEnvironment(catalog), options);
+
+    /// <summary>
+    /// LoRA sentence similarity as a regression trainer: a cross-encoder reads both sentences and outputs
+    /// <paramref name="scoreColumnName"/>, a Single on the scale of the Single label (e.g. STS-B's 0–5).
+    /// </summary>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="labelColumnName">Single label: the pair's similarity.</param>
+    /// <param name="sentence1ColumnName">First sentence column.</param>
+    /// <param name="sentence2ColumnName">Second sentence column.</param>
+    /// <param name="scoreColumnName">Output similarity column.</param>
+    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="batchSize">Pairs per step.</param>
+    /// <param name="learningRate">Peak learning rate; null = the method's default (LoRA 5e-4).</param>
+    /// <param name="lora">LoRA settings; null = PEFT's defaults (r = 8 on query and value).</param>
+    /// <param name="validationSet">Optional validation data (per-epoch Spearman, best epoch kept).</param>
+    public static LoraSentenceSimilarityEstimator LoraSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog,
+        string labelColumnName = DefaultColumnNames.Label, string sentence1ColumnName = "Sentence1", string sentence2ColumnName = "Sentence2",
+        string scoreColumnName = DefaultColumnNames.Score, int epochs = 4, int batchSize = 32, double? learningRate = null, LoraOptions? lora = null,
+        IDataView? validationSet = null)
+        => new(CatalogUtils.GetEnvironment(catalog), new LoraSentenceSimilarityOptions
+        {
+            LabelColumnName = labelColumnName, Sentence1ColumnName = sentence1ColumnName, Sentence2ColumnName = sentence2ColumnName,
+            ScoreColumnName = scoreColumnName, Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate,
+            Method = FineTuningMethod.Lora(lora), ValidationSet = validationSet,
+        });
+
+    /// <summary>
+    /// Pearson and Spearman correlation of predicted and gold similarities (STS-B's metrics), e.g. of the output of a
+    /// <see cref="LoraSentenceSimilarityTransformer"/>; <c>mlContext.Regression.Evaluate</c> gives MSE, MAE and R² of the same columns.
+    /// </summary>
+    /// <param name="catalog">The regression catalog.</param>
+    /// <param name="data">Scored rows.</param>
+    /// <param name="labelColumnName">Gold similarity (Single).</param>
+    /// <param name="scoreColumnName">Predicted similarity (Single).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or not Single (the message names it).</exception>
+    /// <exception cref="InvalidDataException">A row's label or score is not finite (the message names the row and column).</exception>
+    public static SimilarityMetrics EvaluateSimilarity(this RegressionCatalog catalog, IDataView data,
+        string labelColumnName = DefaultColumnNames.Label, string scoreColumnName = DefaultColumnNames.Score)
+        => SimilarityEvaluator.Evaluate(data, labelColumnName, scoreColumnName);
 
     /// <summary>
     /// Fine-tunes a pretrained encoder (LoRA by default) for extractive question answering: the span of a context that

@@ -1,8 +1,8 @@
 namespace Microsoft.ML.Lora.Tests;
 
 /// <summary>
-/// A temporary folder made the current directory for one test, for README snippets that read and write relative paths;
-/// disposing restores the previous directory and deletes the folder.
+/// A temporary folder that is the process's current directory until dispose, for README snippets that write relative paths
+/// ("adapter", "export/model.onnx") as a user's program would (tests do not run in parallel: see AssemblyInfo.cs).
 /// </summary>
 internal sealed class TempWorkingDirectory : IDisposable
 {
@@ -10,6 +10,7 @@ internal sealed class TempWorkingDirectory : IDisposable
 
     public TempWorkingDirectory() => Environment.CurrentDirectory = Folder.Path;
 
+    /// <summary>The folder, deleted at dispose.</summary>
     public TempFolder Folder { get; } = new();
 
     public void Dispose()

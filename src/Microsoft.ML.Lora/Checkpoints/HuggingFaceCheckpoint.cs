@@ -96,6 +96,20 @@ internal static class HuggingFaceCheckpoint
         return missing;
     }
 
+    /// <summary>
+    /// The shapes of every tensor in the folder's weights, by checkpoint name, and the file that names them — from the
+    /// safetensors headers (nothing loaded), or by reading a <c>pytorch_model.bin</c>.
+    /// </summary>
+    public static (string File, IReadOnlyDictionary<string, long[]> Shapes) ReadShapes(string folder)
+    {
+        CheckFolder(folder);
+        var single = Path.Combine(folder, "model.safetensors");
+        if (File.Exists(single)) return (single, SafetensorsHeader.Read(single).Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.Shape, StringComparer.Ordinal));
+        var (file, tensors, _) = ReadTensors(folder);
+        try { return (file, tensors.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal)); }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
+    }
+
     /// <summary>Reads every tensor of the folder's weight file(s); returns the file used, the tensors and the file of each tensor.</summary>
     internal static (string File, Dictionary<string, Tensor> Tensors, Dictionary<string, string> SourceOf) ReadTensors(string folder)
     {
@@ -192,4 +206,8 @@ internal static class HuggingFaceCheckpoint
 }
 
 /// <summary>An encoder with pretrained weights, and the tensors the checkpoint did not provide (initialised fresh).</summary>
-internal sealed record LoadedEncoder(EncoderModel Encoder, IReadOnlyList<string> NewlyInitialized);
+internal sealed record LoadedEncoder(EncoderModel Encoder, IReadOnlyList<string> NewlyInitialized)
+{
+    /// <summary>The model's hold on base weights shared with other models (<see cref="SharedEncoderWeights"/>), or null for its own copy.</summary>
+    public SharedEncoderWeights.Lease? Shared { get; init; }
+}

@@ -29,8 +29,12 @@ internal sealed class EmbeddingTable : nn.Module<Tensor, Tensor>
         using (no_grad())
         {
             table = new Parameter(empty(rows, dim, device: device));
-            ParameterInit.Normal(table, 0, 1);
-            if (paddingIndex is { } pad) table[pad].zero_();
+            // On the meta device (a skeleton whose weights a shared base supplies) there is nothing to initialise.
+            if (table.device_type != DeviceType.META)
+            {
+                ParameterInit.Normal(table, 0, 1);
+                if (paddingIndex is { } pad) table[pad].zero_();
+            }
         }
         register_parameter("weight", table);
     }

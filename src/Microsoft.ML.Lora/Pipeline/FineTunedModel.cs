@@ -31,12 +31,14 @@ internal sealed class FineTunedModel
         Method = ready.Method;
         Head = ready.Head;
         BaseModelName = ready.Base.Name;
+        BaseModelId = ready.Base.HuggingFaceId;
+        SharedBase = ready.SharedBase;
         BaseIsEmbedded = ready.Base.IsEmbedded;
         MaxSequenceLength = ready.Base.MaxSequenceLength;
         Device = ready.Device;
         Parameters = TrainableParameterReport.Of(Model);
         Model.eval();
-        Method.PrepareForInference(Model);
+        Method.PrepareForInference(Model, baseIsShared: SharedBase is not null);
     }
 
     public TaskModel Model { get; }
@@ -44,6 +46,10 @@ internal sealed class FineTunedModel
     public TextTokenizer Tokenizer { get; }
     public FineTuningMethod Method { get; }
     public string BaseModelName { get; }
+    /// <summary>The base's Hugging Face id (PEFT's <c>base_model_name_or_path</c>).</summary>
+    public string BaseModelId { get; }
+    /// <summary>Base weights shared with other models of the process (held so that they stay shared), or null.</summary>
+    public Checkpoints.SharedEncoderWeights.Lease? SharedBase { get; }
     public bool BaseIsEmbedded { get; }
     public int MaxSequenceLength { get; }
     public Device Device { get; }

@@ -54,6 +54,9 @@ public abstract class FineTunedTransformer : ITransformer, IDisposable
     /// <summary>The base model (Hugging Face id or folder).</summary>
     public string BaseModelName => Model.BaseModelName;
 
+    /// <summary>The base model's Hugging Face id, written as <c>base_model_name_or_path</c> by <see cref="SaveAdapter"/>.</summary>
+    public string BaseModelId => Model.BaseModelId;
+
     /// <inheritdoc/>
     public bool IsRowToRowMapper => true;
 
@@ -87,17 +90,38 @@ public abstract class FineTunedTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Writes the adapter and the trained head in PEFT's format (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>),
-    /// loadable in Python with <c>PeftModel.from_pretrained</c> on the same base.
+    /// loadable in Python with <c>PeftModel.from_pretrained</c> on the same base (<c>base_model_name_or_path</c> is
+    /// <see cref="BaseModelId"/>), plus the Hugging Face <c>config.json</c> of the task model with its <c>id2label</c>, so that
+    /// Python knows the architecture and the label names. The task's <c>FromPeftAdapter</c> reads it back.
+    /// A head on the mean of the tokens adds <c>head_pooling.json</c>, which says so (Hugging Face's heads read the first token).
     /// </summary>
     /// <exception cref="InvalidOperationException">The method has no PEFT adapter (<see cref="FineTuningMethod.HasPeftAdapter"/>).</exception>
     public void SaveAdapter(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Model.Method.HasPeftAdapter)
-            throw new InvalidOperationException($"Only LoRA models have a PEFT adapter; this one was fine-tuned with {Model.Method.Name}.");
+            throw new InvalidOperationException($"This model has no PEFT adapter: it was fine-tuned with {Model.Method.Name}, and only LoRA models have one (SaveMergedModel writes any model as a Hugging Face folder).");
         using var use = Use();
-        Model.Method.SavePeftAdapter(Model.Model, Task.PeftTaskType, folder, Model.BaseModelName);
+        Model.Method.SavePeftAdapter(Model.Model, Task.PeftTaskType, folder, Model.BaseModelId, OutputNames);
+        HeadPoolingFile.Write(folder, Model.Head.Pooling);
     }
+
+    /// <summary>
+    /// Writes the fine-tuned model merged — LoRA folded into the weights, head included — as a Hugging Face folder that
+    /// <c>AutoModelFor…from_pretrained</c> loads with no PEFT: <c>config.json</c> (the task's architecture, e.g.
+    /// <c>BertForSequenceClassification</c>, and <c>id2label</c>), <c>model.safetensors</c> (float32) and the tokenizer files.
+    /// The task's <c>FromHuggingFaceModel</c> reads it back and scores the same.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The method adds modules the plain architecture lacks (bottleneck adapters, prefix tuning).</exception>
+    public void SaveMergedModel(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        MergedModelWriter.Write(folder, Model, Task.PeftTaskType, OutputNames);
+    }
+
+    // The head's output names for Python's id2label: the task's, else Hugging Face's LABEL_i (so the head's size is stated).
+    private IReadOnlyList<string>? OutputNames
+        => Task.OutputNames ?? (Model.Head.Outputs > 0 ? Checkpoints.HuggingFaceModelConfig.DefaultLabels(Model.Head.Outputs) : null);
 
     /// <summary>
     /// Exports the model for ONNX Runtime (or ML.NET's <c>ApplyOnnxModel</c>) to <paramref name="path"/>, a .onnx file: the
@@ -116,7 +140,7 @@ public abstract class FineTunedTransformer : ITransformer, IDisposable
     {
         using var use = Use();
         OnnxExport.Write(path, new OnnxExportSource(Model.Model, Model.Tokenizer, Model.MaxSequenceLength, Model.BaseModelName, Model.Method.Name),
-            Task.OnnxDescription());
+            Task.OnnxDescription(Model.Head));
     }
 
     /// <summary>The model behind the transformer (tests and benches compare its logits with other runtimes).</summary>

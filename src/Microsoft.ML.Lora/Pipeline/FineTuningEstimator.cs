@@ -32,13 +32,13 @@ internal static class FineTuningEstimator
         if (options.NumberOfThreads is { } threads) TorchRuntime.ConfigureThreads(threads);
         // The component name keeps the seeds drawn by earlier versions.
         int seed = options.Seed ?? env.Register("FineTuningSession").Rand.Next();
-        var settings = env as IHostEnvironmentInternal;
-        var device = DeviceSelector.Select(options.Device, settings?.GpuDeviceId, options.FallbackToCpu ?? settings?.FallbackToCpu ?? true, ch.Info);
+        var device = LoadDevice.For(env, options, ch.Info);
         var source = EncoderSource.FromPretrained(options.BaseModel, options.MaxSequenceLength, ch.Info);
         var context = new TaskFitContext(source, options, ch);
 
         var examples = task.ReadExamples(input, options.ValidationSet, context);
-        var ready = ReadyModelBuilder.Build(source, task.TrainingHead(context), task.CreateHead, options.Method, device, seed: seed, log: ch.Info);
+        var ready = ReadyModelBuilder.Build(source, task.TrainingHead(context), task.CreateHead, options.Method, device, seed: seed, log: ch.Info,
+            peftTaskType: task.PeftTaskType);
         try
         {
             var training = new TrainingSettings

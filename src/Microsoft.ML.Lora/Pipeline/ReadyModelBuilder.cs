@@ -1,3 +1,4 @@
+using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Models;
@@ -7,11 +8,17 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Pipeline;
 
 /// <summary>A task model assembled by <see cref="ReadyModelBuilder"/>, in training form, with where it came from.</summary>
-internal sealed record ReadyModel(TaskModel Model, EncoderSource Base, HeadSpec Head, FineTuningMethod Method, Device Device);
+internal sealed record ReadyModel(TaskModel Model, EncoderSource Base, HeadSpec Head, FineTuningMethod Method, Device Device)
+{
+    /// <summary>The model's hold on base weights it shares with other models of the process, or null when it has its own.</summary>
+    public SharedEncoderWeights.Lease? SharedBase { get; init; }
+}
 
 /// <summary>
 /// The one builder of a ready model: base encoder + head spec + fine-tuning method + device + weights. <c>Fit</c> builds
 /// with no weights (the head fresh, seeded), a .zip load with the tensors it stores, PEFT import with an adapter's tensors.
+/// Models built to score (.zip load, import) share the base's frozen weights with the other models of the process on the
+/// same base (<see cref="SharedEncoderWeights"/>): what a model trains or loads gets its own copy first.
 /// </summary>
 internal static class ReadyModelBuilder
 {
@@ -24,11 +31,15 @@ internal static class ReadyModelBuilder
     /// <param name="seed">Seeds the build's own generator (<see cref="ParameterInit"/>) from which every fresh weight is drawn (Fit); null
     /// leaves initialisation to libtorch's generator (loads and imports, whose weights are then overwritten).</param>
     /// <param name="log">Receives what was initialised fresh and the trainable-parameter count.</param>
+    /// <param name="peftTaskType">The task's PEFT task type: whether its Hugging Face model is the bare encoder (module names
+    /// as PEFT matches them); null = a task model with a head.</param>
+    /// <param name="shareBase">Share the base's frozen weights with other models (models built to score).</param>
     public static ReadyModel Build(EncoderSource source, HeadSpec head, Func<EncoderModel, HeadSpec, TaskModel> createHead, FineTuningMethod method,
-        Device device, Action<TaskModel>? loadWeights = null, int? seed = null, Action<string>? log = null)
+        Device device, Action<TaskModel>? loadWeights = null, int? seed = null, Action<string>? log = null, PeftTaskType? peftTaskType = null,
+        bool shareBase = false)
     {
         using var init = seed is { } s ? ParameterInit.Seeded(s) : null;
-        var loaded = source.LoadEncoder(head.Pooler != PoolerUse.None);
+        var loaded = source.LoadEncoder(head.Pooler != PoolerUse.None, shareBase ? device : null);
         if (loaded.NewlyInitialized.Count > 0)
         {
             log?.Invoke($"{source.Name} has no {string.Join(", ", loaded.NewlyInitialized)}: initialised fresh and trained with the head.");
@@ -42,9 +53,12 @@ internal static class ReadyModelBuilder
             loaded.Encoder.Dispose();
             throw;
         }
+        var shared = loaded.Shared;
         try
         {
+            if (peftTaskType?.EncoderRelativeKeys == true) model.IsBareEncoder = true;
             method.Apply(model);
+            if (shared is not null && !shared.Unshare(model)) shared = null;   // everything trains (full fine-tuning): nothing to share
             loadWeights?.Invoke(model);
             model.to(device);
         }
@@ -54,6 +68,6 @@ internal static class ReadyModelBuilder
             throw;
         }
         log?.Invoke($"{method.Name} on {source.Name}: {TrainableParameterReport.Of(model)}");
-        return new ReadyModel(model, source, head, method, device);
+        return new ReadyModel(model, source, head, method, device) { SharedBase = shared };
     }
 }

@@ -99,7 +99,7 @@ internal sealed class QuestionAnsweringTask : FineTuningTask<QuestionAnsweringWi
     };
 
     /// <summary>The span head; the windowing and span search that turn its logits into answers are described in scoring.json.</summary>
-    public override OnnxTaskDescription OnnxDescription() => new(TaskName, SpanOnnxHead.Instance, Array.Empty<string>(), new JsonObject
+    public override OnnxTaskDescription OnnxDescription(HeadSpec head) => new(TaskName, SpanOnnxHead.Instance, Array.Empty<string>(), new JsonObject
     {
         ["sentence_pair"] = true, ["question_first"] = true, ["document_stride"] = Settings.DocumentStride,
         ["max_question_length"] = Settings.MaxQuestionLength, ["max_answer_length"] = Settings.MaxAnswerLength, ["n_best_size"] = Settings.NBestSize,

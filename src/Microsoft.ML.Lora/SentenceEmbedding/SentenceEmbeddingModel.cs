@@ -19,11 +19,8 @@ internal sealed class SentenceEmbeddingModel : TaskModel
     /// <summary>Unit-length sentence embeddings [batch, hidden].</summary>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null)
     {
-        // The encoder returns zeros at padded positions, so the sum runs over real tokens only. Pooling in float32 whatever
-        // the encoder's precision, as sentence-transformers' clamp(min=1e-9) and F.normalize(eps=1e-12).
-        var hidden = Encoder.Encode(inputIds, attentionMask, tokenTypeIds).to(ScalarType.Float32);
-        var tokens = attentionMask.sum(1, keepdim: true).to(ScalarType.Float32).clamp_min(1e-9);
-        var mean = hidden.sum(1) / tokens;
+        // Normalised in float32 whatever the encoder's precision, as sentence-transformers' F.normalize(eps=1e-12).
+        var mean = Encoder.EncodeMean(inputIds, attentionMask, tokenTypeIds).to(ScalarType.Float32);
         return mean / mean.pow(2).sum(1, keepdim: true).sqrt().clamp_min(1e-12);
     }
 }

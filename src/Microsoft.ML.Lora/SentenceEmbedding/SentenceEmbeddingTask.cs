@@ -121,7 +121,7 @@ internal sealed class SentenceEmbeddingTask : FineTuningTask<SentencePair>
     };
 
     /// <summary>The bare encoder, mean-pooled and normalised; no labels (the output is the embedding, not classes).</summary>
-    public override OnnxTaskDescription OnnxDescription() => new(TaskName, MeanPoolingOnnxHead.Instance, Array.Empty<string>(), new JsonObject
+    public override OnnxTaskDescription OnnxDescription(HeadSpec head) => new(TaskName, MeanPoolingOnnxHead.Instance, Array.Empty<string>(), new JsonObject
     {
         ["sentence_pair"] = false,
         ["postprocess"] = "Embedding = sentence_embedding (mean over real tokens, L2-normalised); similarity of two sentences = dot product",

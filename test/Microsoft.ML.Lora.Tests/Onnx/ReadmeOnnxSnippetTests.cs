@@ -30,7 +30,7 @@ public class ReadmeOnnxSnippetTests : IDisposable
             .Append(ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
             {
                 Sentence1ColumnName = "Text", LabelColumnName = "Label", Epochs = 1,
-                BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(temp)),
+                BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(cwd.Folder)),
             }))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
             .Fit(data);

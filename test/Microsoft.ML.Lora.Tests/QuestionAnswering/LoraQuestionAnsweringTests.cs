@@ -89,7 +89,10 @@ public class LoraQuestionAnsweringTests(TrainedToyQa toy) : IClassFixture<Traine
     public void AContextOfManyWindowsIsAnsweredFromTheWindowThatHoldsTheAnswer()
     {
         var rng = new Random(5);
-        var rows = new[] { QaToyData.Row("google", 380, 400, rng), QaToyData.Row("stock market", 3, 400, rng), QaToyData.Row("apple", 200, 400, rng) };
+        // Windows without the company hold fillers only: which window wins is then the windowing's doing, not how well a toy
+        // model trained on contexts of at most 40 words tells a company from ~80 distractors (that depends on its random init).
+        var rows = new[] { QaToyData.Row("google", 380, 400, rng, distractors: false), QaToyData.Row("stock market", 3, 400, rng, distractors: false),
+            QaToyData.Row("apple", 200, 400, rng, distractors: false) };
         var inputs = rows.Select(r => new QaInput { Context = r.Context, Question = r.Question }).ToArray();
         var outputs = Outputs(toy.Ml, toy.Model.Transform(toy.Ml.Data.LoadFromEnumerable(inputs)));
         Assert.Equal(rows.Select(r => (r.Answers[0], r.AnswerStarts[0])), outputs.Select(o => (o.Answer, o.AnswerStart)));

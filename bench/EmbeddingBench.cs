@@ -59,7 +59,7 @@ internal static class EmbeddingBench
 
         var untuned = Evaluate(ml, LoraSentenceEmbeddingTransformer.FromPretrained(ml), dev);
         table.Add("untuned (sentence-transformers' embeddings)", "0", "–", "–", "–", "–", untuned.Spearman, untuned.Pearson, "–");
-        var fixture = Evaluate(ml, LoraSentenceEmbeddingTransformer.FromPeftAdapter(ml, AdapterFixture), dev);
+        var fixture = Evaluate(ml, ml.Transforms.LoraFineTune(new LoraSentenceEmbeddingOptions()).FromPeftAdapter(AdapterFixture), dev);
         table.Add("PEFT fixture (r=4 q,v, 1 epoch on 100 pairs)", "–", "–", "–", "–", "–", fixture.Spearman, fixture.Pearson, Delta(fixture.Spearman, untuned.Spearman));
 
         var trainData = ml.Data.LoadFromEnumerable(train.Select(p => new PairRow { Sentence1 = p.A, Sentence2 = p.B, Score = p.Score }));

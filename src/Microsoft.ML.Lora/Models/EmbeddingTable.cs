@@ -51,6 +51,10 @@ internal sealed class EmbeddingTable : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Registered by hand under torch's name <c>weight</c>: TorchSharp would also register the field as <c>table</c>, and a
+    /// replaced weight (a shared base's) would leave the old tensor registered under that name.</summary>
+    protected override void RegisterComponents() { }
+
     /// <summary>Rows of the table for <paramref name="ids"/> (int64, any shape): the result is <c>ids.shape + [dim]</c>.</summary>
     public override Tensor forward(Tensor ids)
     {

@@ -110,13 +110,16 @@ public abstract class FineTunedTransformer : ITransformer, IDisposable
     /// Writes the fine-tuned model merged — LoRA folded into the weights, head included — as a Hugging Face folder that
     /// <c>AutoModelFor…from_pretrained</c> loads with no PEFT: <c>config.json</c> (the task's architecture, e.g.
     /// <c>BertForSequenceClassification</c>, and <c>id2label</c>), <c>model.safetensors</c> (float32) and the tokenizer files.
-    /// The task's <c>FromHuggingFaceModel</c> reads it back and scores the same.
+    /// The task's <c>FromHuggingFaceModel</c> reads it back and scores the same. A head on the mean of the tokens adds
+    /// <c>head_pooling.json</c> (as <see cref="SaveAdapter"/>): Hugging Face's own classes would read the first token.
     /// </summary>
     /// <exception cref="InvalidOperationException">The method adds modules the plain architecture lacks (bottleneck adapters, prefix tuning).</exception>
     public void SaveMergedModel(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
+        using var use = Use();
         MergedModelWriter.Write(folder, Model, Task.PeftTaskType, OutputNames);
+        HeadPoolingFile.Write(folder, Model.Head.Pooling);
     }
 
     // The head's output names for Python's id2label: the task's, else Hugging Face's LABEL_i (so the head's size is stated).

@@ -37,6 +37,7 @@ internal static class HuggingFaceModelImport
         string root = source.Config.Names.Root;
         var shapes = fileShapes.ToDictionary(kv => TaskName(kv.Key, root, task), kv => kv.Value, StringComparer.Ordinal);
         var head = task.HeadFromPeftAdapter(shapes, source.Config, weightsFile);
+        if (HeadPoolingFile.Read(model.Name) == TokenPooling.Mean) head = HeadSpec.MeanPooled(head.Outputs);   // written by SaveMergedModel
         task.CompleteOutputNames(head, labels, configPath);
         var ready = PeftImport.WithSource(weightsFile, () => ReadyModelBuilder.Build(source, head, task.CreateHead, FineTuningMethod.HeadOnly,
             LoadDevice.For(env, options, ch.Info), loadWeights: m => CopyHead(m, model.Name, task), log: ch.Info,

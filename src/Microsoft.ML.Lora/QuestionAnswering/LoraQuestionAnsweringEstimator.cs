@@ -51,6 +51,41 @@ public sealed class LoraQuestionAnsweringEstimator : IEstimator<LoraQuestionAnsw
         return new LoraQuestionAnsweringTransformer(env, task, model, options.ScoringBatchSize, history);
     }
 
+    /// <summary>
+    /// The transformer of a PEFT LoRA adapter folder (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>), without
+    /// training: one trained in Python with <c>peft</c> on a <c>*ForQuestionAnswering</c> model (task type QUESTION_ANS, with
+    /// <c>qa_outputs</c> saved), or saved by <see cref="FineTunedTransformer.SaveAdapter"/>. The base is the options'
+    /// <see cref="FineTuningOptions.BaseModel"/>; the columns, window and answer settings, maximum length, device and scoring
+    /// batch size are the options' too. Several adapters on one base share one copy of its weights.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The adapter is not QUESTION_ANS, lacks <c>qa_outputs</c>, uses a setting PEFT
+    /// would compute differently or does not fit the base (the message names the file, the key or tensor, and what was expected).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The document stride leaves a window no room to advance.</exception>
+    public LoraQuestionAnsweringTransformer FromPeftAdapter(string adapterFolder)
+    {
+        var task = new QuestionAnsweringTask(options);
+        return Imported(task, PeftImport.Load(env, options, task, adapterFolder, "LoraQuestionAnswering"));
+    }
+
+    /// <summary>
+    /// The transformer of a fine-tuned Hugging Face question-answering folder (<c>*ForQuestionAnswering</c>: config.json,
+    /// weights with <c>qa_outputs</c>, tokenizer), without training: what <see cref="FineTunedTransformer.SaveMergedModel"/>
+    /// writes, or a model saved by <c>transformers</c>. The folder is the base (the options' <see cref="FineTuningOptions.BaseModel"/>
+    /// is not used); the columns, window and answer settings, maximum length, device and scoring batch size are the options'.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folder holds another kind of model, or its head is incomplete (names the file and the tensor).</exception>
+    public LoraQuestionAnsweringTransformer FromHuggingFaceModel(string modelFolder)
+    {
+        var task = new QuestionAnsweringTask(options);
+        return Imported(task, HuggingFaceModelImport.Load(env, options, task, modelFolder, "LoraQuestionAnswering"));
+    }
+
+    private LoraQuestionAnsweringTransformer Imported(QuestionAnsweringTask task, FineTunedModel model)
+    {
+        task.Settings.CheckFits(model.MaxSequenceLength);
+        return new LoraQuestionAnsweringTransformer(env, task, model, options.ScoringBatchSize, null);
+    }
+
     /// <summary>The schema after the transformer: the input columns plus Answer (String), AnswerStart (Int32) and Score (Single).</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => FineTuningEstimator.GetOutputSchema(new QuestionAnsweringTask(options), inputSchema);
 }

@@ -55,32 +55,6 @@ public sealed class LoraQuestionAnsweringTransformer : FineTunedTransformer
         return QuestionAnsweringScoring.Predict(Model, task.Settings, new[] { (context, question) }, ScoringBatchSize, count, out _)[0];
     }
 
-    /// <summary>
-    /// Builds a transformer from a PEFT LoRA adapter folder (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>, e.g.
-    /// trained in Python with <c>peft</c> on a <c>*ForQuestionAnswering</c> model, task type QUESTION_ANS, with
-    /// <c>qa_outputs</c> saved) and its base model.
-    /// </summary>
-    /// <param name="mlContext">The ML.NET context.</param>
-    /// <param name="adapterFolder">The adapter folder.</param>
-    /// <param name="options">
-    /// What scoring needs, the rest is ignored: <see cref="FineTuningOptions.BaseModel"/> (the base the adapter was trained on;
-    /// default the embedded MiniLM), <see cref="FineTuningOptions.MaxSequenceLength"/>, the input and output columns, the
-    /// window and answer settings and <see cref="FineTuningOptions.ScoringBatchSize"/>. Null = the defaults.
-    /// </param>
-    /// <exception cref="InvalidDataException">The adapter is not QUESTION_ANS, lacks <c>qa_outputs</c> or does not fit the base (names the key and shapes).</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The document stride leaves a window no room to advance.</exception>
-    public static LoraQuestionAnsweringTransformer FromPeftAdapter(MLContext mlContext, string adapterFolder, LoraQuestionAnsweringOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        var env = (IHostEnvironment)mlContext;
-        options ??= new LoraQuestionAnsweringOptions();
-        options.Validate();
-        var task = new QuestionAnsweringTask(options);
-        var model = PeftImport.Load(env, adapterFolder, options.BaseModel, task, options.MaxSequenceLength);
-        task.Settings.CheckFits(model.MaxSequenceLength);
-        return new LoraQuestionAnsweringTransformer(env, task, model, options.ScoringBatchSize, null);
-    }
-
     // ---- ML.NET persistence ----
 
     private static VersionInfo GetVersionInfo() => new(

@@ -44,6 +44,34 @@ public sealed class LoraSentenceEmbeddingEstimator : IEstimator<LoraSentenceEmbe
         return new LoraSentenceEmbeddingTransformer(env, task, model, options.ScoringBatchSize, history);
     }
 
+    /// <summary>
+    /// The embedder of a PEFT LoRA adapter folder of task type FEATURE_EXTRACTION (<c>adapter_config.json</c> +
+    /// <c>adapter_model.safetensors</c>, keys of the bare encoder: <c>base_model.model.encoder.layer.0…</c>), without training:
+    /// e.g. one trained with <c>peft</c> on a sentence-transformers model (a sentence-transformers folder with the adapter at its
+    /// root works as it is), or saved by <see cref="FineTunedTransformer.SaveAdapter"/>. The base is the options'
+    /// <see cref="FineTuningOptions.BaseModel"/>; the text and embedding columns, maximum length, device and scoring batch size
+    /// are the options' too. Embeddings are mean-pooled and normalised.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The adapter is of another task type, uses a setting PEFT would compute
+    /// differently or does not fit the base (the message names the file, the key or tensor, and what was expected).</exception>
+    public LoraSentenceEmbeddingTransformer FromPeftAdapter(string adapterFolder)
+    {
+        var task = new SentenceEmbeddingTask(options);
+        var model = PeftImport.Load(env, options, task, adapterFolder, "LoraSentenceEmbedding");
+        return new LoraSentenceEmbeddingTransformer(env, task, model, options.ScoringBatchSize, null);
+    }
+
+    /// <summary>
+    /// The embedder of a Hugging Face encoder folder (<c>BertModel</c>, ...: config.json, weights, tokenizer), without
+    /// training: what <see cref="FineTunedTransformer.SaveMergedModel"/> writes (LoRA folded in), or any sentence-transformers
+    /// model's folder. The folder is the base (the options' <see cref="FineTuningOptions.BaseModel"/> is not used); the columns,
+    /// maximum length, device and scoring batch size are the options'.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folder is not a model of a supported encoder (names the file and what was expected).</exception>
+    public LoraSentenceEmbeddingTransformer FromHuggingFaceModel(string modelFolder)
+        => LoraSentenceEmbeddingTransformer.Untrained(env, new SentenceEmbeddingTask(options), PretrainedModel.FromHuggingFaceFolder(modelFolder),
+            options.MaxSequenceLength, options.ScoringBatchSize, LoadDevice.For(env, options, log: null));
+
     /// <summary>The schema after the transformer: the input columns plus <c>Embedding</c> (a known-size vector of Single).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A training column is missing or of the wrong type (the message names it).</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => FineTuningEstimator.GetOutputSchema(new SentenceEmbeddingTask(options), inputSchema);

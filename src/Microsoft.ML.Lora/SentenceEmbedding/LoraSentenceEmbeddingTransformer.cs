@@ -49,36 +49,21 @@ public sealed class LoraSentenceEmbeddingTransformer : FineTunedTransformer
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         var env = (IHostEnvironment)mlContext;
-        var task = Untrained(sentence1ColumnName, embeddingColumnName);
-        var source = EncoderSource.FromPretrained(baseModel ?? PretrainedModel.MiniLmL6V2, maxSequenceLength, log: null);
-        var ready = ReadyModelBuilder.Build(source, SentenceEmbeddingTask.NoHead, task.CreateHead, FineTuningMethod.HeadOnly, LoadDevice.For(env));
-        return new LoraSentenceEmbeddingTransformer(env, task, new FineTunedModel(ready), DefaultScoringBatchSize, null);
+        return Untrained(env, UntrainedTask(sentence1ColumnName, embeddingColumnName), baseModel ?? PretrainedModel.MiniLmL6V2,
+            maxSequenceLength, DefaultScoringBatchSize, LoadDevice.For(env));
     }
 
-    /// <summary>
-    /// Builds an embedder from a PEFT LoRA adapter folder of task type FEATURE_EXTRACTION (<c>adapter_config.json</c> +
-    /// <c>adapter_model.safetensors</c>, keys of the bare encoder: <c>base_model.model.encoder.layer.0…</c>), e.g. one
-    /// sentence-transformers trained with <c>peft</c>, and its base model. Embeddings are mean-pooled and normalised.
-    /// </summary>
-    /// <param name="mlContext">The ML.NET context.</param>
-    /// <param name="adapterFolder">The adapter folder (a sentence-transformers folder with the adapter at its root works as it is).</param>
-    /// <param name="baseModel">The base the adapter was trained on (default: the embedded all-MiniLM-L6-v2).</param>
-    /// <param name="sentence1ColumnName">Input text column.</param>
-    /// <param name="embeddingColumnName">Output embedding column.</param>
-    /// <param name="maxSequenceLength">Longest input in tokens; null = the base model's.</param>
-    /// <exception cref="InvalidDataException">The adapter is of another task type or does not fit the base (names the key and shapes).</exception>
-    public static LoraSentenceEmbeddingTransformer FromPeftAdapter(MLContext mlContext, string adapterFolder, PretrainedModel? baseModel = null,
-        string sentence1ColumnName = "Sentence1", string embeddingColumnName = "Embedding", int? maxSequenceLength = null)
+    /// <summary>The encoder of <paramref name="baseModel"/> as it is, mean-pooled: nothing trains (head-only, and no head).</summary>
+    internal static LoraSentenceEmbeddingTransformer Untrained(IHostEnvironment env, SentenceEmbeddingTask task, PretrainedModel baseModel,
+        int? maxSequenceLength, int scoringBatchSize, TorchSharp.torch.Device device)
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        var env = (IHostEnvironment)mlContext;
-        var task = Untrained(sentence1ColumnName, embeddingColumnName);
-        var model = PeftImport.Load(env, adapterFolder, baseModel ?? PretrainedModel.MiniLmL6V2, task, maxSequenceLength);
-        return new LoraSentenceEmbeddingTransformer(env, task, model, DefaultScoringBatchSize, null);
+        var source = EncoderSource.FromPretrained(baseModel, maxSequenceLength, log: null);
+        var ready = ReadyModelBuilder.Build(source, SentenceEmbeddingTask.NoHead, task.CreateHead, FineTuningMethod.HeadOnly, device, shareBase: true);
+        return new LoraSentenceEmbeddingTransformer(env, task, new FineTunedModel(ready), scoringBatchSize, null);
     }
 
     /// <summary>A task for a model not trained here: only its text and embedding columns matter.</summary>
-    private static SentenceEmbeddingTask Untrained(string sentence1ColumnName, string embeddingColumnName)
+    private static SentenceEmbeddingTask UntrainedTask(string sentence1ColumnName, string embeddingColumnName)
     {
         ArgumentException.ThrowIfNullOrEmpty(sentence1ColumnName);
         ArgumentException.ThrowIfNullOrEmpty(embeddingColumnName);

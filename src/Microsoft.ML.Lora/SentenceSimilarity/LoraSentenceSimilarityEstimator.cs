@@ -44,6 +44,35 @@ public sealed class LoraSentenceSimilarityEstimator : IEstimator<LoraSentenceSim
         return new LoraSentenceSimilarityTransformer(env, task, model, options.ScoringBatchSize, history);
     }
 
+    /// <summary>
+    /// The transformer of a PEFT LoRA adapter folder (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>), without
+    /// training: task type SEQ_CLS with one output, written by <see cref="FineTunedTransformer.SaveAdapter"/> or trained in
+    /// Python with <c>peft</c> on <c>AutoModelForSequenceClassification(..., num_labels=1)</c>. <c>Score</c> is the head's
+    /// output as it is, on the scale the adapter was trained on; a <c>head_pooling.json</c> beside it (written for a head on
+    /// the tokens' mean) is honoured. The base is the options' <see cref="FineTuningOptions.BaseModel"/>; the columns, maximum
+    /// length, device and scoring batch size are the options' too. Several adapters on one base share one copy of its weights.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The adapter is not a one-output SEQ_CLS adapter, uses a setting PEFT would compute
+    /// differently or does not fit the base (the message names the file, the key or tensor, and what was expected).</exception>
+    public LoraSentenceSimilarityTransformer FromPeftAdapter(string adapterFolder)
+    {
+        var task = new SentenceSimilarityTask(options);
+        return new(env, task, PeftImport.Load(env, options, task, adapterFolder, "LoraSentenceSimilarity"), options.ScoringBatchSize, null);
+    }
+
+    /// <summary>
+    /// The transformer of a fine-tuned Hugging Face folder with a one-output sequence head (<c>*ForSequenceClassification</c>,
+    /// <c>num_labels=1</c>: config.json, weights, tokenizer), without training: what <see cref="FineTunedTransformer.SaveMergedModel"/>
+    /// writes, or a cross-encoder saved by <c>transformers</c>. The folder is the base (the options'
+    /// <see cref="FineTuningOptions.BaseModel"/> is not used); the columns, maximum length, device and scoring batch size are the options'.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folder holds another kind of model, or its head is not one output (names the file and the tensor).</exception>
+    public LoraSentenceSimilarityTransformer FromHuggingFaceModel(string modelFolder)
+    {
+        var task = new SentenceSimilarityTask(options);
+        return new(env, task, HuggingFaceModelImport.Load(env, options, task, modelFolder, "LoraSentenceSimilarity"), options.ScoringBatchSize, null);
+    }
+
     /// <summary>The schema after the transformer: the input columns plus Score (Single).</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => FineTuningEstimator.GetOutputSchema(new SentenceSimilarityTask(options), inputSchema);
 }

@@ -41,32 +41,6 @@ public sealed class LoraSentenceSimilarityTransformer : FineTunedTransformer
         return SentenceSimilarityScoring.Scores(Model, new[] { (sentence1, (string?)sentence2) }, 1, out _)[0];
     }
 
-    /// <summary>
-    /// Builds a transformer from a PEFT LoRA adapter folder (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>, task
-    /// type SEQ_CLS with one output: e.g. written by <see cref="FineTunedTransformer.SaveAdapter"/>, or trained in Python with
-    /// <c>peft</c> on <c>AutoModelForSequenceClassification(..., num_labels=1)</c>) and its base model. <c>Score</c> is the
-    /// head's output as it is, so it has the scale the adapter was trained on.
-    /// </summary>
-    /// <param name="mlContext">The ML.NET context.</param>
-    /// <param name="adapterFolder">The adapter folder.</param>
-    /// <param name="baseModel">The base the adapter was trained on (default: the embedded MiniLM).</param>
-    /// <param name="sentence1ColumnName">First sentence column.</param>
-    /// <param name="sentence2ColumnName">Second sentence column.</param>
-    /// <param name="maxSequenceLength">Longest pair in tokens; null = 128, the estimator's default.</param>
-    /// <exception cref="InvalidDataException">The adapter is not a one-output SEQ_CLS adapter or does not fit the base (names the key and shapes).</exception>
-    public static LoraSentenceSimilarityTransformer FromPeftAdapter(MLContext mlContext, string adapterFolder, PretrainedModel? baseModel = null,
-        string sentence1ColumnName = "Sentence1", string sentence2ColumnName = "Sentence2", int? maxSequenceLength = null)
-    {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        ArgumentException.ThrowIfNullOrEmpty(sentence1ColumnName);
-        ArgumentException.ThrowIfNullOrEmpty(sentence2ColumnName);
-        var env = (IHostEnvironment)mlContext;
-        var task = new SentenceSimilarityTask(new SentenceSimilarityColumns(sentence1ColumnName, sentence2ColumnName, DefaultColumnNames.Score, DefaultColumnNames.Label), null);
-        var model = PeftImport.Load(env, adapterFolder, baseModel ?? PretrainedModel.MiniLmL6V2, task,
-            maxSequenceLength ?? new LoraSentenceSimilarityOptions().MaxSequenceLength);
-        return new LoraSentenceSimilarityTransformer(env, task, model, 32, null);
-    }
-
     // ---- ML.NET persistence ----
 
     private static VersionInfo GetVersionInfo() => new(

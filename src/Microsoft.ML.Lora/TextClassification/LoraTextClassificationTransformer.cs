@@ -47,8 +47,12 @@ public sealed class LoraTextClassificationTransformer : FineTunedTransformer
         var (logits, labels) = LabelledLogits(data);
         var fit = TemperatureScaling.FitCrossValidated(logits, labels);
         using (var ch = Host.Start(nameof(Calibrate))) ch.Info(fit.Reason);
-        return new LoraTextClassificationTransformer(Host, task.WithTemperature(fit.Temperature), Model, ScoringBatchSize, TrainingHistory);
+        return WithTemperature(fit.Temperature);
     }
+
+    /// <summary>A copy of this transformer that divides the logits by <paramref name="temperature"/> before softmax.</summary>
+    internal LoraTextClassificationTransformer WithTemperature(float temperature)
+        => new(Host, task.WithTemperature(temperature), Model, ScoringBatchSize, TrainingHistory);
 
     /// <summary>Calibration of this transformer's <c>Score</c> on labelled <paramref name="data"/>: ECE (15 bins), reliability table, NLL, accuracy.</summary>
     public CalibrationReport EvaluateCalibration(IDataView data, int bins = 15)

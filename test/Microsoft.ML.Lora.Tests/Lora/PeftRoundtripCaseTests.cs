@@ -4,6 +4,8 @@ using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Lora.Ner;
 using Microsoft.ML.Lora.Pipeline;
+using Microsoft.ML.Lora.QuestionAnswering;
+using Microsoft.ML.Lora.SentenceEmbedding;
 using Microsoft.ML.Lora.TextClassification;
 using Xunit;
 
@@ -42,17 +44,18 @@ public class PeftRoundtripCaseTests : IDisposable
             Assert.Equal(c.Architecture == EncoderArchitecture.Bert, types is not null);   // DistilBERT and RoBERTa take none
             var expected = Flatten(json["expected"]!);
             int batch = ids.Length, length = ids[0].Length;
-            Assert.Equal(batch * c.Outputs * (c.TaskType == PeftTaskType.TokenClassification ? length : 1), expected.Count);
+            var baseConfig = EncoderConfig.Load(Path.Combine(folder, "base", "config.json"));
+            Assert.Equal(PeftRoundtripCases.ExpectedShape(c, baseConfig, batch, length).Aggregate(1, (a, b) => a * b), expected.Count);
             Assert.All(mask.SelectMany(r => r), m => Assert.Equal(1, m));   // no padding: HF computes padded positions, the library does not
             var config = HuggingFaceModelConfig.Read(Path.Combine(folder, "merged", "config.json"))!.Value;
-            Assert.Equal(c.TaskType.Architecture(EncoderConfig.Load(Path.Combine(folder, "base", "config.json"))), Assert.Single(config.Architectures!));
-            Assert.Equal(c.Outputs, config.Labels!.Count);
+            Assert.Equal(c.TaskType.Architecture(baseConfig), Assert.Single(config.Architectures!));
+            Assert.Equal(c.Outputs, config.Labels?.Count ?? 0);   // no id2label for a model without a head
 
             var fromAdapter = Import(ml, c, folder, merged: false);
             var fromMerged = Import(ml, c, folder, merged: true);
             foreach (var (how, model) in new[] { ("adapter", fromAdapter), ("merged", fromMerged) })
             {
-                var logits = model.Logits(ids.SelectMany(r => r).ToArray(), mask.SelectMany(r => r).ToArray(), types?.SelectMany(r => r).ToArray(), batch, length);
+                var logits = PeftRoundtripCases.Outputs(model, c.TaskType, ids.SelectMany(r => r).ToArray(), mask.SelectMany(r => r).ToArray(), types?.SelectMany(r => r).ToArray(), batch, length);
                 double diff = logits.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
                 Assert.True(diff <= 1e-5, $"{c.Name} via {how}: max |logits - expected| = {diff}");
             }
@@ -67,6 +70,16 @@ public class PeftRoundtripCaseTests : IDisposable
         {
             var o = new LoraNerOptions { BaseModel = PretrainedModel.FromHuggingFaceFolder(Path.Combine(folder, "base")) };
             (options, task) = (o, NerTask.ForImport(o, null));
+        }
+        else if (c.TaskType == PeftTaskType.QuestionAnswering)
+        {
+            var o = new LoraQuestionAnsweringOptions { BaseModel = PretrainedModel.FromHuggingFaceFolder(Path.Combine(folder, "base")) };
+            (options, task) = (o, new QuestionAnsweringTask(o));
+        }
+        else if (c.TaskType == PeftTaskType.FeatureExtraction)
+        {
+            var o = new LoraSentenceEmbeddingOptions { BaseModel = PretrainedModel.FromHuggingFaceFolder(Path.Combine(folder, "base")) };
+            (options, task) = (o, new SentenceEmbeddingTask(o));
         }
         else
         {

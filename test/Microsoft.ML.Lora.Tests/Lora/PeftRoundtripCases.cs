@@ -5,6 +5,8 @@ using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Lora.Ner;
 using Microsoft.ML.Lora.Pipeline;
+using Microsoft.ML.Lora.QuestionAnswering;
+using Microsoft.ML.Lora.SentenceEmbedding;
 using Microsoft.ML.Lora.TextClassification;
 using static TorchSharp.torch;
 
@@ -42,6 +44,10 @@ internal static class PeftRoundtripCases
         }, 4),
         new Case("tokencls-bert-layers", PeftTaskType.TokenClassification, EncoderArchitecture.Bert, new LoraOptions { Rank = 4, Alpha = 8, LayersToTransform = new[] { 1 } }, 5),
         new Case("tokencls-distilbert-dora", PeftTaskType.TokenClassification, EncoderArchitecture.DistilBert, new LoraOptions { Rank = 4, Alpha = 8, UseDora = true }, 5),
+        new Case("qa-bert-all-linear", PeftTaskType.QuestionAnswering, EncoderArchitecture.Bert, new LoraOptions { Rank = 4, Alpha = 8, TargetAllLinear = true }, 2),
+        new Case("qa-roberta-lora", PeftTaskType.QuestionAnswering, EncoderArchitecture.Roberta, new LoraOptions { Rank = 4, Alpha = 16 }, 2),
+        new Case("feature-extraction-bert-lora", PeftTaskType.FeatureExtraction, EncoderArchitecture.Bert, new LoraOptions { Rank = 4, Alpha = 16 }, 0),
+        new Case("feature-extraction-distilbert-dora", PeftTaskType.FeatureExtraction, EncoderArchitecture.DistilBert, new LoraOptions { Rank = 4, Alpha = 8, UseDora = true }, 0),
     };
 
     private static readonly string[] Tags = { "O", "B-PER", "I-PER", "B-ORG", "I-ORG" };
@@ -66,6 +72,8 @@ internal static class PeftRoundtripCases
         var baseFolder = WriteBase(Path.Combine(folder, "base"), c.Architecture);
         FineTuningTask task = c.TaskType == PeftTaskType.TokenClassification
             ? new NerTask(new NerColumns("Sentence", "Label", "PredictedLabel", "Confidence"), new NerTagSet(Tags), TagScheme.Iob2, 0)
+            : c.TaskType == PeftTaskType.QuestionAnswering ? new QuestionAnsweringTask(new LoraQuestionAnsweringOptions())
+            : c.TaskType == PeftTaskType.FeatureExtraction ? new SentenceEmbeddingTask(new LoraSentenceEmbeddingOptions())
             : new TextClassificationTask(new TextClassificationColumns("Sentence1", null, "Score", "PredictedLabel", "Label"),
                 new KeyValueNames("Text", Enumerable.Range(0, c.Outputs).Select(i => $"class{i}").ToArray()), 1f);
         var source = EncoderSource.FromPretrained(PretrainedModel.FromHuggingFaceFolder(baseFolder, "tiny-random-" + c.Architecture.ToString().ToLowerInvariant()), null, null);
@@ -75,7 +83,8 @@ internal static class PeftRoundtripCases
         var ready = ReadyModelBuilder.Build(source, new HeadSpec(c.Outputs, pooler), task.CreateHead, method, CPU, seed: 5, peftTaskType: c.TaskType);
         Randomize(ready.Model);
         var model = new FineTunedModel(ready);
-        var names = task.OutputNames;
+        // As SaveAdapter / SaveMergedModel name them: the task's names, else Hugging Face's LABEL_i; none without a head.
+        var names = task.OutputNames ?? (c.Outputs > 0 ? HuggingFaceModelConfig.DefaultLabels(c.Outputs) : null);
         method.SavePeftAdapter(model.Model, c.TaskType, Path.Combine(folder, "adapter"), model.BaseModelId, names);
         MergedModelWriter.Write(Path.Combine(folder, "merged"), model, c.TaskType, names);
 
@@ -87,18 +96,40 @@ internal static class PeftRoundtripCases
         ids[TensorIndex.Colon, 0] = 2;   // [CLS]-like first token
         var mask = ones(batch, length, dtype: ScalarType.Int64);
         var types = config.TypeVocabSize > 1 ? cat(new[] { zeros(batch, length / 2, dtype: ScalarType.Int64), ones(batch, length - length / 2, dtype: ScalarType.Int64) }, 1) : null;
-        var logits = model.Logits(ids.data<long>().ToArray(), mask.data<long>().ToArray(), types?.data<long>().ToArray(), batch, length);
+        var logits = Outputs(model, c.TaskType, ids.data<long>().ToArray(), mask.data<long>().ToArray(), types?.data<long>().ToArray(), batch, length);
         var json = new JsonObject
         {
             ["task"] = c.TaskType.Name,
             ["num_labels"] = c.Outputs,
             ["input_ids"] = Nested(ids),
             ["attention_mask"] = Nested(mask),
-            ["expected"] = Expected(logits, c.TaskType == PeftTaskType.TokenClassification ? new[] { batch, length, c.Outputs } : new[] { batch, c.Outputs }),
+            ["expected"] = Expected(logits, ExpectedShape(c, config, batch, length)),
             ["tolerance"] = 1e-4,
         };
         if (types is not null) json["token_type_ids"] = Nested(types);
         File.WriteAllText(Path.Combine(folder, "case.json"), json.ToJsonString());
+    }
+
+    /// <summary>
+    /// What peft_roundtrip.py compares: the logits ([batch, classes]; per token [batch, length, tags]; QUESTION_ANS start and end
+    /// per token [batch, length, 2]), or for FEATURE_EXTRACTION the encoder's last hidden state [batch, length, hidden].
+    /// </summary>
+    public static float[] Outputs(FineTunedModel model, PeftTaskType taskType, long[] ids, long[] mask, long[]? types, int batch, int length)
+    {
+        if (taskType != PeftTaskType.FeatureExtraction) return model.Logits(ids, mask, types, batch, length);
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        var shape = new long[] { batch, length };
+        return model.Model.Encoder.Encode(tensor(ids, shape), tensor(mask, shape), types is null ? null : tensor(types, shape))
+            .to(ScalarType.Float32).data<float>().ToArray();
+    }
+
+    /// <summary>The shape of <see cref="Outputs"/> for <paramref name="c"/>.</summary>
+    public static int[] ExpectedShape(Case c, EncoderConfig config, int batch, int length)
+    {
+        if (c.TaskType == PeftTaskType.FeatureExtraction) return new[] { batch, length, config.HiddenSize };
+        if (c.TaskType == PeftTaskType.SequenceClassification) return new[] { batch, c.Outputs };
+        return new[] { batch, length, c.Outputs };
     }
 
     /// <summary>A small random base (hidden 32, 2 layers) as a Hugging Face folder: config.json, model.safetensors, vocab.txt.</summary>

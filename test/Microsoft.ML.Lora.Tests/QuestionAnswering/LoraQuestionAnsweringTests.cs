@@ -89,7 +89,10 @@ public class LoraQuestionAnsweringTests(TrainedToyQa toy) : IClassFixture<Traine
     public void AContextOfManyWindowsIsAnsweredFromTheWindowThatHoldsTheAnswer()
     {
         var rng = new Random(5);
-        var rows = new[] { QaToyData.Row("google", 380, 400, rng), QaToyData.Row("stock market", 3, 400, rng), QaToyData.Row("apple", 200, 400, rng) };
+        // Windows without the company hold fillers only: which window wins is then the windowing's doing, not how well a toy
+        // model trained on contexts of at most 40 words tells a company from ~80 distractors (that depends on its random init).
+        var rows = new[] { QaToyData.Row("google", 380, 400, rng, distractors: false), QaToyData.Row("stock market", 3, 400, rng, distractors: false),
+            QaToyData.Row("apple", 200, 400, rng, distractors: false) };
         var inputs = rows.Select(r => new QaInput { Context = r.Context, Question = r.Question }).ToArray();
         var outputs = Outputs(toy.Ml, toy.Model.Transform(toy.Ml.Data.LoadFromEnumerable(inputs)));
         Assert.Equal(rows.Select(r => (r.Answers[0], r.AnswerStarts[0])), outputs.Select(o => (o.Answer, o.AnswerStart)));
@@ -109,7 +112,7 @@ public class LoraQuestionAnsweringTests(TrainedToyQa toy) : IClassFixture<Traine
         {
             var one = engine.Predict(inputs[i]);
             Assert.Equal((batched[i].Answer, batched[i].AnswerStart), (one.Answer, one.AnswerStart));
-            Assert.Equal(batched[i].Score, one.Score, 5);
+            Assert.InRange(Math.Abs(batched[i].Score - one.Score), 0, 1e-5);
             var top = toy.Model.PredictAnswers(inputs[i].Context, inputs[i].Question, count: 3);
             Assert.Equal(3, top.Count);
             Assert.Equal((one.Answer, one.AnswerStart), (top[0].Text, top[0].Start));
@@ -171,18 +174,26 @@ public class LoraQuestionAnsweringTests(TrainedToyQa toy) : IClassFixture<Traine
         Assert.Equal(new long[] { 2 }, header.Tensors["base_model.model.qa_outputs.bias"].Shape);
         Assert.Contains("base_model.model.bert.encoder.layer.1.output.dense.lora_B.weight", header.Tensors.Keys);   // all-linear
 
-        var imported = LoraQuestionAnsweringTransformer.FromPeftAdapter(toy.Ml, folder, Options(toy.BaseFolder, epochs: 1));
+        var imported = toy.Ml.Transforms.LoraFineTune(Options(toy.BaseFolder, epochs: 1)).FromPeftAdapter(folder);
         var a = Outputs(toy.Ml, toy.Model.Transform(toy.Data));
         var b = Outputs(toy.Ml, imported.Transform(toy.Data));
         Assert.Equal(a.Select(o => (o.Answer, o.AnswerStart)), b.Select(o => (o.Answer, o.AnswerStart)));
-        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i].Score, b[i].Score, 5);
+        // float rounding apart: the trained model scores with LoRA merged, the import with it beside the shared base's W0
+        for (int i = 0; i < a.Length; i++) Assert.InRange(Math.Abs(a[i].Score - b[i].Score), 0, 1e-5);
+
+        var merged = Path.Combine(toy.Temp.Path, "merged");
+        toy.Model.SaveMergedModel(merged);
+        Assert.Contains("BertForQuestionAnswering", File.ReadAllText(Path.Combine(merged, "config.json")));
+        var c = Outputs(toy.Ml, toy.Ml.Transforms.LoraFineTune(Options(toy.BaseFolder, epochs: 1)).FromHuggingFaceModel(merged).Transform(toy.Data));
+        Assert.Equal(a.Select(o => (o.Answer, o.AnswerStart)), c.Select(o => (o.Answer, o.AnswerStart)));
+        for (int i = 0; i < a.Length; i++) Assert.InRange(Math.Abs(a[i].Score - c[i].Score), 0, 1e-5);
 
         var text = Path.Combine(toy.Temp.Path, "seqcls");
         Directory.CreateDirectory(text);
         File.WriteAllText(Path.Combine(text, "adapter_config.json"), File.ReadAllText(Path.Combine(folder, "adapter_config.json")).Replace("QUESTION_ANS", "SEQ_CLS"));
         File.Copy(Path.Combine(folder, "adapter_model.safetensors"), Path.Combine(text, "adapter_model.safetensors"));
-        Assert.Contains("expected QUESTION_ANS", Assert.Throws<InvalidDataException>(() =>
-            LoraQuestionAnsweringTransformer.FromPeftAdapter(toy.Ml, text, Options(toy.BaseFolder, epochs: 1))).Message);
+        Assert.Contains("expected 'QUESTION_ANS'", Assert.Throws<InvalidDataException>(() =>
+            toy.Ml.Transforms.LoraFineTune(Options(toy.BaseFolder, epochs: 1)).FromPeftAdapter(text)).Message);
     }
 
     [Fact]

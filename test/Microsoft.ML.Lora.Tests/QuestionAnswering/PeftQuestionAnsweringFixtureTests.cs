@@ -48,10 +48,10 @@ public sealed class PeftQuestionAnsweringFixtureTests : IDisposable
         Assert.True(Directory.Exists(Fixture), $"PEFT fixture missing: {Fixture}");
         string baseFolder = BertBaseFolder();
         var ml = new MLContext(seed: 1);
-        var transformer = LoraQuestionAnsweringTransformer.FromPeftAdapter(ml, Fixture, new LoraQuestionAnsweringOptions
+        var transformer = ml.Transforms.LoraFineTune(new LoraQuestionAnsweringOptions
         {
             BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder), MaxSequenceLength = 384,
-        });
+        }).FromPeftAdapter(Fixture);
         var model = (FineTunedModel)typeof(FineTunedTransformer).GetProperty("Model", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(transformer)!;
         Assert.Equal("LoRA r=16", transformer.Method.Name);
 
@@ -69,7 +69,7 @@ public sealed class PeftQuestionAnsweringFixtureTests : IDisposable
             }
             Assert.Equal(new long[] { 2, 768 }, state["qa_outputs.weight"].shape);
 
-            // merged: W0 + (alpha / r)·B·A, against a float64 reference, and through the forward pass used for scoring
+            // effective: W0 + (alpha / r)·B·A, against a float64 reference, and through the forward pass used for scoring
             var loras = model.Model.named_modules().Where(m => m.module is LoraLinear).ToList();
             Assert.Equal(24, loras.Count);
             using var _ = no_grad();
@@ -77,7 +77,7 @@ public sealed class PeftQuestionAnsweringFixtureTests : IDisposable
             foreach (var (name, module) in loras)
             {
                 var lora = (LoraLinear)module;
-                Assert.True(lora.Merged, $"{name} is not merged");
+                Assert.False(lora.Merged, $"{name} is merged: an imported model shares the base's W0 and keeps LoRA beside it");
                 Assert.Equal(2.0, lora.Scaling);   // 32 / 16
                 var w0 = baseWeights[name + ".weight"];
                 Assert.True(TensorAssert.Identical(w0, lora.Weight), $"{name}: W0 is not the base's");

@@ -34,9 +34,11 @@ internal static class QaToyData
     private static readonly string[] Distractors = { "john", "mary", "london", "paris" };
     public static readonly string[] Companies = { "apple", "google", "stock market" };
 
-    public static QaRow Row(string company, int position, int length, Random rng)
+    /// <summary>A context of <paramref name="length"/> filler words (a fifth of them distractors, unless <paramref name="distractors"/> is false) with <paramref name="company"/> inserted at word <paramref name="position"/>.</summary>
+    public static QaRow Row(string company, int position, int length, Random rng, bool distractors = true)
     {
-        var words = Enumerable.Range(0, length).Select(_ => rng.Next(5) == 0 ? Distractors[rng.Next(Distractors.Length)] : Fillers[rng.Next(Fillers.Length)]).ToList();
+        var words = Enumerable.Range(0, length)
+            .Select(_ => distractors && rng.Next(5) == 0 ? Distractors[rng.Next(Distractors.Length)] : Fillers[rng.Next(Fillers.Length)]).ToList();
         words.Insert(Math.Min(position, words.Count), company);
         string context = string.Join(' ', words);
         int start = string.Join(' ', words.Take(Math.Min(position, length))).Length + (position == 0 ? 0 : 1);

@@ -229,6 +229,27 @@ public class LoraSentenceEmbeddingTests : IDisposable
     }
 
     [Fact]
+    public void AMergedEmbedderIsABertModelFolderThatEmbedsTheSame()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.LoraFineTune(Options(epochs: 2)).Fit(ml.Data.LoadFromEnumerable(PairData.Pairs(16)));
+        var merged = Path.Combine(temp.Path, "merged");
+        model.SaveMergedModel(merged);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(merged, "config.json")))!;
+        Assert.Equal("BertModel", config["architectures"]![0]!.GetValue<string>());
+        Assert.DoesNotContain(SafetensorsHeader.Read(Path.Combine(merged, "model.safetensors")).Tensors.Keys, k => k.Contains("lora_", StringComparison.Ordinal));
+
+        var back = ml.Transforms.LoraFineTune(new LoraSentenceEmbeddingOptions()).FromHuggingFaceModel(merged);   // the folder is the base
+        var sentences = PairData.Sentences(PairData.Pairs(8, seed: 2));
+        var a = Embed(ml, model, sentences);
+        var b = Embed(ml, back, sentences);
+        double max = a.Zip(b).SelectMany(p => p.First.Zip(p.Second, (x, y) => (double)Math.Abs(x - y))).Max();
+        Assert.True(max <= 1e-5, $"embeddings differ by {max}");
+        var untuned = Embed(ml, LoraSentenceEmbeddingTransformer.FromPretrained(ml, Base), sentences);
+        Assert.True(a.Zip(untuned).SelectMany(p => p.First.Zip(p.Second, (x, y) => (double)Math.Abs(x - y))).Max() > 1e-3, "training changed nothing: the test proves nothing");
+    }
+
+    [Fact]
     public void PeftAdapterHasBareEncoderKeysAndLoadsBackToTheSameEmbeddings()
     {
         var ml = new MLContext(seed: 1);
@@ -243,7 +264,7 @@ public class LoraSentenceEmbeddingTests : IDisposable
         Assert.Equal(2 * 2 * 2, keys.Count);   // 2 layers × query, value × A, B
         Assert.All(keys, k => Assert.Matches(@"^base_model\.model\.encoder\.layer\.\d\.attention\.self\.(query|value)\.lora_[AB]\.weight$", k));
 
-        var imported = LoraSentenceEmbeddingTransformer.FromPeftAdapter(ml, folder, Base);
+        var imported = ml.Transforms.LoraFineTune(new LoraSentenceEmbeddingOptions { BaseModel = Base }).FromPeftAdapter(folder);
         var sentences = PairData.Sentences(PairData.Pairs(8, seed: 2));
         var a = Embed(ml, model, sentences);
         var b = Embed(ml, imported, sentences);
@@ -255,7 +276,7 @@ public class LoraSentenceEmbeddingTests : IDisposable
         Directory.CreateDirectory(classifier);
         File.Copy(Path.Combine(folder, "adapter_model.safetensors"), Path.Combine(classifier, "adapter_model.safetensors"));
         File.WriteAllText(Path.Combine(classifier, "adapter_config.json"), config.ToJsonString().Replace("FEATURE_EXTRACTION", "SEQ_CLS"));
-        var wrongType = Assert.Throws<InvalidDataException>(() => LoraSentenceEmbeddingTransformer.FromPeftAdapter(ml, classifier, Base));
+        var wrongType = Assert.Throws<InvalidDataException>(() => ml.Transforms.LoraFineTune(new LoraSentenceEmbeddingOptions { BaseModel = Base }).FromPeftAdapter(classifier));
         Assert.Contains("SEQ_CLS", wrongType.Message);
         Assert.Contains("FEATURE_EXTRACTION", wrongType.Message);
     }

@@ -89,7 +89,7 @@ public class SentenceEmbeddingMiniLmTests(ConvertedMiniLmFolderFixture miniLm, I
     public void SentenceTransformersAdapterChangesTheEmbeddingsByExactlyItsUpdate()
     {
         var ml = new MLContext(seed: 1);
-        var adapted = LoraSentenceEmbeddingTransformer.FromPeftAdapter(ml, FixtureFolder);
+        var adapted = ml.Transforms.LoraFineTune(new LoraSentenceEmbeddingOptions()).FromPeftAdapter(FixtureFolder);
 
         // The same update merged by hand into a copy of the base: W = W0 + alpha/r · B·A for every query and value.
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(FixtureFolder, "adapter_config.json")))!;

@@ -159,13 +159,24 @@ public class LoraSentenceSimilarityTests : IDisposable
         Assert.Equal(meanPooling, File.Exists(Path.Combine(adapter, "head_pooling.json")));
         if (meanPooling) Assert.DoesNotContain(shapes.Keys, k => k.Contains("pooler"));
 
-        var imported = LoraSentenceSimilarityTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder));
+        var imported = Importer(ml).FromPeftAdapter(adapter);
         var probe = ml.Data.LoadFromEnumerable(SimilarityToyData.Probe());
         var a = Scores(model.Transform(probe));
         var b = Scores(imported.Transform(probe));
         for (int i = 0; i < a.Length; i++) Assert.InRange(Math.Abs(a[i] - b[i]), 0, 1e-6);
         Assert.Null(imported.LabelMinimum);
+
+        // The merged Hugging Face folder reads back to the same scores, its pooling noted beside it as for the adapter.
+        var merged = Path.Combine(temp.Path, "merged");
+        model.SaveMergedModel(merged);
+        Assert.Equal(meanPooling, File.Exists(Path.Combine(merged, "head_pooling.json")));
+        var c = Scores(Importer(ml).FromHuggingFaceModel(merged).Transform(probe));
+        for (int i = 0; i < a.Length; i++) Assert.InRange(Math.Abs(a[i] - c[i]), 0, 1e-5);
     }
+
+    // The import entry point: an estimator on the tiny base, whose FromPeftAdapter / FromHuggingFaceModel build without training.
+    private LoraSentenceSimilarityEstimator Importer(MLContext ml)
+        => ml.Transforms.LoraFineTune(new LoraSentenceSimilarityOptions { BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder) });
 
     [Fact]
     public void AFirstTokenAdapterSavedOverAMeanPooledOneRemovesItsPoolingNote()
@@ -179,7 +190,7 @@ public class LoraSentenceSimilarityTests : IDisposable
         var firstToken = ml.Transforms.LoraFineTune(Options(epochs: 1, meanPooling: false)).Fit(data);
         firstToken.SaveAdapter(adapter);
         Assert.False(File.Exists(Path.Combine(adapter, "head_pooling.json")));
-        var imported = LoraSentenceSimilarityTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder));
+        var imported = Importer(ml).FromPeftAdapter(adapter);
         var probe = ml.Data.LoadFromEnumerable(SimilarityToyData.Probe());
         var a = Scores(firstToken.Transform(probe));
         var b = Scores(imported.Transform(probe));
@@ -198,7 +209,7 @@ public class LoraSentenceSimilarityTests : IDisposable
         }).Fit(keyed);
         var adapter = Path.Combine(temp.Path, "classifier-adapter");
         classifier.SaveAdapter(adapter);
-        var e = Assert.Throws<InvalidDataException>(() => LoraSentenceSimilarityTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder)));
+        var e = Assert.Throws<InvalidDataException>(() => Importer(ml).FromPeftAdapter(adapter));
         Assert.Contains("3 outputs", e.Message);
         Assert.Contains("LoraTextClassificationTransformer", e.Message);
     }

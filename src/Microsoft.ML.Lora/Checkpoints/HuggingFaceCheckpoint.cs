@@ -48,12 +48,46 @@ public static class HuggingFaceCheckpoint
     }
 
     /// <summary>Copies the folder's weights into <paramref name="encoder"/>; returns the encoder tensors that the checkpoint lacks (pooler only).</summary>
+    /// <remarks>Safetensors files are read tensor by tensor straight into the parameters: no second copy of the weights in memory.</remarks>
     public static IReadOnlyList<string> LoadWeights(EncoderModel encoder, string folder)
     {
-        var (file, tensors, sources) = ReadTensors(folder);
+        CheckFolder(folder);
+        var single = Path.Combine(folder, "model.safetensors");
+        var index = Path.Combine(folder, "model.safetensors.index.json");
+        if (File.Exists(single) || File.Exists(index))
+        {
+            var readers = new List<SafetensorsReader>();
+            try
+            {
+                string describe;
+                if (File.Exists(single))
+                {
+                    readers.Add(new SafetensorsReader(single));
+                    describe = single;
+                }
+                else
+                {
+                    readers.AddRange(Shards(folder, index));
+                    describe = index;
+                }
+                var sources = new Dictionary<string, TensorSource>(StringComparer.Ordinal);
+                foreach (var reader in readers)
+                    foreach (var (key, entry) in reader.Header.Tensors)
+                        sources[key] = new TensorSource(entry.Shape, t => reader.CopyTo(key, t), reader.Path);
+                return CopyInto(encoder, sources, describe);
+            }
+            finally
+            {
+                foreach (var r in readers) r.Dispose();
+            }
+        }
+        var file = Path.Combine(folder, "pytorch_model.bin");
+        if (!File.Exists(file))
+            throw new FileNotFoundException($"The Hugging Face folder {folder} has no weights: expected one of {string.Join(", ", WeightFiles)}.", single);
+        var tensors = ReadPickle(file);
         try
         {
-            return CopyInto(encoder, tensors, sources, file);
+            return CopyInto(encoder, tensors.ToDictionary(kv => kv.Key, kv => new TensorSource(kv.Value.shape, t => t.copy_(kv.Value), file)), file);
         }
         finally
         {
@@ -61,12 +95,14 @@ public static class HuggingFaceCheckpoint
         }
     }
 
+    /// <summary>A checkpoint tensor before it is read: its shape, how to copy it into a tensor of that shape, and its file.</summary>
+    internal sealed record TensorSource(long[] Shape, Action<Tensor> CopyTo, string File);
+
     /// <summary>
     /// Copies <paramref name="tensors"/> (checkpoint names, with or without the <c>bert.</c>-style prefix, legacy
     /// <c>gamma</c>/<c>beta</c> accepted) into the encoder's parameters.
     /// </summary>
-    internal static IReadOnlyList<string> CopyInto(EncoderModel encoder, IReadOnlyDictionary<string, Tensor> tensors,
-        IReadOnlyDictionary<string, string> sourceOf, string describe)
+    internal static IReadOnlyList<string> CopyInto(EncoderModel encoder, IReadOnlyDictionary<string, TensorSource> tensors, string describe)
     {
         var byName = new Dictionary<string, string>(StringComparer.Ordinal);   // encoder-relative name → checkpoint key
         string root = encoder.Config.Names.Root + ".";
@@ -88,62 +124,50 @@ public static class HuggingFaceCheckpoint
                     $"{describe}: tensor '{root}{name}' (or '{name}') with shape [{string.Join(", ", param.shape)}] is missing from the checkpoint.");
             }
             var t = tensors[key];
-            if (!t.shape.SequenceEqual(param.shape))
+            if (!t.Shape.SequenceEqual(param.shape))
                 throw new InvalidDataException(
-                    $"{sourceOf.GetValueOrDefault(key, describe)}: tensor '{key}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", param.shape)}] for {encoder.Config.ModelType} '{name}'.");
-            param.copy_(t);
+                    $"{t.File}: tensor '{key}' has shape [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", param.shape)}] for {encoder.Config.ModelType} '{name}'.");
+            t.CopyTo(param);
         }
         return missing;
     }
 
-    /// <summary>Reads every tensor of the folder's weight file(s); returns the file used, the tensors and the file of each tensor.</summary>
-    internal static (string File, Dictionary<string, Tensor> Tensors, Dictionary<string, string> SourceOf) ReadTensors(string folder)
+    /// <summary>Opens the shards a <c>model.safetensors.index.json</c> names, checking that each holds the tensors mapped to it.</summary>
+    private static List<SafetensorsReader> Shards(string folder, string index)
     {
-        CheckFolder(folder);
-        var single = Path.Combine(folder, "model.safetensors");
-        if (File.Exists(single)) return (single, ReadSafetensors(single), new());
-        var index = Path.Combine(folder, "model.safetensors.index.json");
-        if (File.Exists(index)) return ReadSharded(folder, index);
-        var bin = Path.Combine(folder, "pytorch_model.bin");
-        if (File.Exists(bin)) return (bin, ReadPickle(bin), new());
-        throw new FileNotFoundException($"The Hugging Face folder {folder} has no weights: expected one of {string.Join(", ", WeightFiles)}.", single);
+        var weightMap = WeightMap(index);
+        var readers = new List<SafetensorsReader>();
+        try
+        {
+            foreach (var shard in weightMap.Values.Distinct())
+            {
+                var path = Path.Combine(folder, shard);
+                if (!File.Exists(path)) throw new FileNotFoundException($"{index} names shard {shard}, which is not in {folder}.", path);
+                readers.Add(new SafetensorsReader(path));
+            }
+            foreach (var (k, shard) in weightMap)
+                if (!readers.Single(r => r.Path == Path.Combine(folder, shard)).Header.Tensors.ContainsKey(k))
+                    throw new InvalidDataException($"{index} maps tensor '{k}' to {shard}, which does not contain it.");
+            return readers;
+        }
+        catch
+        {
+            foreach (var r in readers) r.Dispose();
+            throw;
+        }
     }
 
-    private static Dictionary<string, Tensor> ReadSafetensors(string path)
+    private static Dictionary<string, string> WeightMap(string index)
     {
-        SafetensorsHeader.Read(path);   // a clear error for a damaged file before PyBridge parses it
-        try { return Safetensors.LoadStateDict(path); }
-        catch (Exception e) when (e is not InvalidDataException) { throw new InvalidDataException($"{path}: cannot read safetensors ({e.Message}).", e); }
-    }
-
-    private static (string, Dictionary<string, Tensor>, Dictionary<string, string>) ReadSharded(string folder, string index)
-    {
-        Dictionary<string, string> weightMap;
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(index));
-            weightMap = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            return doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             throw new InvalidDataException($"{index}: expected a JSON object with a 'weight_map' ({e.Message}).", e);
         }
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var sourceOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var shard in weightMap.Values.Distinct())
-        {
-            var path = Path.Combine(folder, shard);
-            if (!File.Exists(path)) throw new FileNotFoundException($"{index} names shard {shard}, which is not in {folder}.", path);
-            foreach (var (k, t) in ReadSafetensors(path))
-            {
-                tensors[k] = t;
-                sourceOf[k] = path;
-            }
-        }
-        foreach (var (k, shard) in weightMap)
-            if (!tensors.ContainsKey(k))
-                throw new InvalidDataException($"{index} maps tensor '{k}' to {shard}, which does not contain it.");
-        return (index, tensors, sourceOf);
     }
 
     private static Dictionary<string, Tensor> ReadPickle(string path)

@@ -12,11 +12,15 @@ public sealed class SafetensorsHeader
     /// <summary>One tensor's entry.</summary>
     public sealed record Entry(string DType, long[] Shape, long Begin, long End);
 
-    private SafetensorsHeader(Dictionary<string, Entry> tensors, Dictionary<string, string> metadata)
+    private SafetensorsHeader(Dictionary<string, Entry> tensors, Dictionary<string, string> metadata, long dataStart)
     {
         Tensors = tensors;
         Metadata = metadata;
+        DataStart = dataStart;
     }
+
+    /// <summary>Byte offset in the file where the data section starts (entries' offsets are relative to it).</summary>
+    public long DataStart { get; }
 
     /// <summary>Tensors by name.</summary>
     public IReadOnlyDictionary<string, Entry> Tensors { get; }
@@ -66,7 +70,7 @@ public sealed class SafetensorsHeader
         {
             throw Bad(source, "malformed JSON header: " + e.Message);
         }
-        return new SafetensorsHeader(tensors, metadata);
+        return new SafetensorsHeader(tensors, metadata, 8 + n);
     }
 
     private static InvalidDataException Bad(string source, string what) => new($"{source} is not a valid safetensors file: {what}.");

@@ -10,10 +10,10 @@ namespace Microsoft.ML.Lora.Lora;
 /// B starts at zero, so a fresh layer computes exactly what the wrapped Linear did. Parameter names follow PEFT's saved
 /// adapters (<c>weight</c>, <c>bias</c>, <c>lora_A.weight</c>, <c>lora_B.weight</c>), so base checkpoints still load into it.
 /// </summary>
-public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IHoldsFrozenWeights
 {
-    private readonly Parameter weight;
-    private readonly Parameter? bias;
+    private Parameter weight;
+    private Parameter? bias;
     private readonly Linear lora_A, lora_B;
     private readonly FastDropout lora_dropout;
 
@@ -74,11 +74,28 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
+    /// <remarks>Computes in the type of <paramref name="x"/>: in mixed precision W0 is stored in bfloat16, and A and B (float32) are cast for the product.</remarks>
     public override Tensor forward(Tensor x)
     {
-        if (mergedWeight is not null) return nn.functional.linear(x, mergedWeight, bias);
-        var y = nn.functional.linear(x, weight, bias);
-        return y.add_(lora_B.forward(lora_A.forward(lora_dropout.forward(x))), Scaling);
+        if (mergedWeight is not null) return MixedPrecision.Linear(x, mergedWeight, bias);
+        var y = MixedPrecision.Linear(x, weight, bias);
+        return y.add_(MixedPrecision.Forward(lora_B, MixedPrecision.Forward(lora_A, lora_dropout.forward(x))), Scaling);
+    }
+
+    void IHoldsFrozenWeights.StoreFrozenWeights(ScalarType type)
+    {
+        bool wasMerged = Merged;
+        Unmerge();
+        if (MixedPrecision.Converted(weight, type) is { } w) weight = Replace("weight", weight, w);
+        if (bias is not null && MixedPrecision.Converted(bias, type) is { } b) bias = Replace("bias", bias, b);
+        if (wasMerged) Merge();
+    }
+
+    private Parameter Replace(string name, Parameter old, Parameter replacement)
+    {
+        ConditionallyRegisterParameter(name, replacement);   // replaces the registered one of that name
+        old.Dispose();
+        return replacement;
     }
 
     /// <summary>The update ΔW = B·A·scale [out, in].</summary>
@@ -90,7 +107,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         if (Merged) return;
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        mergedWeight = (weight.detach() + DeltaWeight()).MoveToOuterDisposeScope();
+        // Summed in float32, kept in W0's type (bfloat16 in mixed precision).
+        mergedWeight = (weight.detach().to(ScalarType.Float32) + DeltaWeight()).to(weight.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>Returns to computing the update separately (needed again for training); exact, W0 was never changed.</summary>
@@ -105,7 +123,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var w = weight.detach() + DeltaWeight();
+        var w = (weight.detach().to(ScalarType.Float32) + DeltaWeight()).to(weight.dtype);
         var linear = nn.Linear(new Parameter(w.MoveToOuterDisposeScope(), requires_grad: false),
             bias is null ? null : new Parameter(bias.detach().clone().MoveToOuterDisposeScope(), requires_grad: false));
         return linear;

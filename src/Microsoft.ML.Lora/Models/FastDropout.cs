@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +8,7 @@ namespace Microsoft.ML.Lora.Models;
 /// Dropout whose CPU mask comes from a counter-based generator filled in parallel. libtorch's CPU generator is serial and
 /// costs ~10 ms per [2048, 384] mask on this kind of machine — with BERT's five dropouts per layer that was a third of a
 /// training step. Masks depend only on the seed set for the step and the order of the calls, so runs stay reproducible.
-/// On CUDA libtorch's own (fast, on-device) dropout is used.
+/// On other devices the mask is drawn on the device from a generator seeded by the same sequence.
 /// </summary>
 internal sealed class FastDropout : nn.Module<Tensor, Tensor>
 {
@@ -24,6 +23,9 @@ internal sealed class FastDropout : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => training && p > 0 ? DropoutMasks.Apply(x, p) : x;
 }
 
+/// <summary>A position in the dropout mask sequence.</summary>
+internal readonly record struct DropoutState(ulong Seed, long Calls);
+
 /// <summary>The mask generator behind <see cref="FastDropout"/> and attention dropout.</summary>
 internal static class DropoutMasks
 {
@@ -37,31 +39,53 @@ internal static class DropoutMasks
         Interlocked.Exchange(ref calls, 0);
     }
 
+    /// <summary>Where the mask sequence stands; gradient checkpointing restores it to recompute a layer with the masks of its forward pass.</summary>
+    public static DropoutState State => new(seed, Interlocked.Read(ref calls));
+
+    /// <summary>Continues the mask sequence from <paramref name="state"/> (see <see cref="State"/>).</summary>
+    public static void Restore(DropoutState state)
+    {
+        seed = state.Seed;
+        Interlocked.Exchange(ref calls, state.Calls);
+    }
+
     /// <summary>x · mask / (1 − p), with mask ~ Bernoulli(1 − p) element-wise.</summary>
     public static Tensor Apply(Tensor x, double p)
     {
-        if (x.device_type != DeviceType.CPU) return nn.functional.dropout(x, p, training: true);
-        // The mask is written straight into a tensor's memory: no managed array, no copy.
-        var mask = empty(x.shape, dtype: ScalarType.Float32);
-        long length = mask.NumberOfElements;
         ulong stream = Mix(seed + (ulong)Interlocked.Increment(ref calls) * 0xD1B54A32D192ED03UL);
-        // Keep (scaled by 1/(1-p)) where a 32-bit uniform clears the threshold p·2³².
-        uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0));
-        float keep = (float)(1.0 / (1.0 - p));
+        // A bool mask: backward keeps 1 byte per element (not 4), and the scale is applied in the tensor's own type.
+        using var keep = KeepMask(x, p, stream);
+        return x.mul(keep).mul_(1.0 / (1.0 - p));
+    }
+
+    private static Tensor KeepMask(Tensor x, double p, ulong stream)
+    {
+        if (x.device_type != DeviceType.CPU)
+        {
+            // On the device, from a generator seeded by the same stream, so a recomputed layer draws the same mask.
+            using var generator = new Generator(stream, x.device);
+            using var uniform = rand(x.shape, generator: generator, device: x.device);
+            return uniform.ge(p);
+        }
+        // Written straight into the tensor's memory: no managed array, no copy.
+        var mask = empty(x.shape, dtype: ScalarType.Bool);
+        long length = mask.NumberOfElements;
+        // Keep where a 16-bit uniform clears the threshold p·2¹⁶ (p resolved to 1/65,536); four uniforms per draw.
+        uint threshold = (uint)Math.Min(65536, Math.Round(p * 65536.0));
         const int chunk = 1 << 16;
         int chunks = (int)((length + chunk - 1) / chunk);
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) }, c =>
         {
             int start = c * chunk, count = (int)Math.Min(chunk, length - start);
-            var span = MemoryMarshal.Cast<byte, float>(mask.bytes).Slice(start, count);
-            for (int i = 0; i < span.Length; i += 2)
+            var span = mask.bytes.Slice(start, count);
+            for (int i = 0; i < span.Length; i += 4)
             {
-                ulong r = Mix(stream + (ulong)(start + i) * 0x9E3779B97F4A7C15UL);   // SplitMix64's sequence; one draw, two uniforms
-                span[i] = (uint)r >= threshold ? keep : 0f;
-                if (i + 1 < span.Length) span[i + 1] = (uint)(r >> 32) >= threshold ? keep : 0f;
+                ulong r = Mix(stream + (ulong)(start + i) * 0x9E3779B97F4A7C15UL);   // SplitMix64's sequence
+                for (int j = 0; j < 4 && i + j < span.Length; j++, r >>= 16)
+                    span[i + j] = (byte)((uint)(r & 0xFFFF) >= threshold ? 1 : 0);
             }
         });
-        return x.mul(x.dtype == ScalarType.Float32 ? mask : mask.to(x.dtype));
+        return mask;
     }
 
     /// <summary>SplitMix64's finaliser: a fast, well-mixed hash of a 64-bit counter.</summary>

@@ -32,6 +32,19 @@ public static class TorchRuntime
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { trimUnavailable = true; }
     }
 
+    /// <summary>
+    /// Frees native objects that only a finalizer releases. TorchSharp makes a native Scalar for every implicit number (each
+    /// <c>add</c> without an alpha, an optimizer's betas: hundreds per training step) and frees it in the finalizer, and a
+    /// tensor-heavy loop, whose memory is native, rarely triggers a collection. Scattered through the C heap, those small
+    /// blocks keep freed activation memory from coalescing: resident memory grew by tens of MiB per step. A gen-1 collection
+    /// after each step costs about a millisecond.
+    /// </summary>
+    public static void CollectNativeGarbage()
+    {
+        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        GC.WaitForPendingFinalizers();
+    }
+
     /// <summary>Resident set size of this process in bytes (Linux /proc; elsewhere the working set).</summary>
     public static long ResidentBytes()
     {

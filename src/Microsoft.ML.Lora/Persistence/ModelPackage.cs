@@ -29,6 +29,7 @@ internal static class ModelPackage
     public static void Save(ModelSaveContext ctx, FineTunedModel model, string task, JsonObject taskSettings)
     {
         byte[] weights;
+        using (var scope = NewDisposeScope())
         using (var ms = new MemoryStream())
         {
             SafetensorsWriter.Write(ms, model.TensorsToSave());
@@ -53,6 +54,7 @@ internal static class ModelPackage
             ["num_labels"] = model.Model.NumLabels,
             ["head_modules"] = new JsonArray(model.Model.HeadModules.Select(h => (JsonNode?)h).ToArray()),
             ["max_sequence_length"] = model.MaxSequenceLength,
+            ["precision"] = model.Precision.ToString(),
             ["weights_sha256"] = Convert.ToHexString(SHA256.HashData(weights)),
             ["vocab_sha256"] = Convert.ToHexString(SHA256.HashData(vocab)),
             ["task_settings"] = taskSettings,
@@ -139,6 +141,11 @@ internal static class ModelPackage
         {
             foreach (var t in tensors.Values) t.Dispose();
         }
+        // Tensors are stored in float32; a model trained in mixed precision scores in it again (UsePrecision changes it).
+        var precisionText = json["precision"]?.GetValue<string>() ?? nameof(Precision.Float32);
+        if (!Enum.TryParse<Precision>(precisionText, out var precision) || !Enum.IsDefined(precision))
+            throw new InvalidDataException($"{where}: precision '{precisionText}' in {ModelEntry} is not Float32 or BFloat16.");
+        model.Encoder.UsePrecision(precision);
         model.to(device);
         var result = new FineTunedModel(model, tokenizer, method, baseName, embedded, json["max_sequence_length"]!.GetValue<int>(), device);
         return (result, json["task_settings"]?.AsObject() ?? new JsonObject());

@@ -57,8 +57,10 @@ internal sealed class FineTuningSession
             Log($"{options.BaseModel.Name} has no {string.Join(", ", loaded.NewlyInitialized)}: initialised fresh and trained with the head.");
         var model = createHead(loaded.Encoder, loaded.NewlyInitialized.Count > 0 || trainPooler == true);
         options.Method.Apply(model);
+        model.Encoder.UsePrecision(options.Precision);   // after the method: only frozen weights change type
+        model.Encoder.GradientCheckpointing = options.GradientCheckpointing;
         model.to(Device);
-        Log($"{options.Method.Name} on {options.BaseModel.Name}: {TrainableParameterReport.Of(model)}");
+        Log($"{options.Method.Name} on {options.BaseModel.Name}, {options.Precision}{(options.GradientCheckpointing ? ", gradient checkpointing" : "")}: {TrainableParameterReport.Of(model)}");
         return model;
     }
 

@@ -171,6 +171,14 @@ internal static class TrainingLoop
     internal static float Step<TExample>(TaskModel model, ITrainingTask<TExample> task, IReadOnlyList<TExample> train, int[] indices,
         OptimizerHelper optimizer, List<Parameter> trainable, double lr, TrainingSettings s, long step, Device device)
     {
+        float loss = StepCore(model, task, train, indices, optimizer, trainable, lr, s, step, device);
+        TorchRuntime.CollectNativeGarbage();
+        return loss;
+    }
+
+    private static float StepCore<TExample>(TaskModel model, ITrainingTask<TExample> task, IReadOnlyList<TExample> train, int[] indices,
+        OptimizerHelper optimizer, List<Parameter> trainable, double lr, TrainingSettings s, long step, Device device)
+    {
         using var scope = NewDisposeScope();
         // Dropout masks depend only on (seed, step): a resumed run continues exactly as an uninterrupted one would.
         manual_seed(s.Seed * 1_000_003L + step);

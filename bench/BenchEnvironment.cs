@@ -1,18 +1,25 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Samples.Common;
 
 namespace Microsoft.ML.Lora.Bench;
 
 /// <summary>Where the bench runs and where its data and results live.</summary>
 internal static class BenchEnvironment
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot { get; } = SharedData.RepositoryRoot() ?? throw new DirectoryNotFoundException("Run the bench from inside the repository.");
     public static string ResultsFile => Path.Combine(RepoRoot, "bench", "RESULTS.md");
     public static string OutputFolder => Directory.CreateDirectory(Path.Combine(RepoRoot, "bench", "output")).FullName;
-    public static string SentimentTrain => Path.Combine(RepoRoot, "samples", "SentimentAnalyst", "data", "sent_train.csv");
-    public static string SentimentValid => Path.Combine(RepoRoot, "samples", "SentimentAnalyst", "data", "sent_valid.csv");
-    public static string Wnut(string file) => Path.Combine(RepoRoot, "bench", "data", "wnut17", file);
-    public static string SecFilings(string file) => Path.Combine(RepoRoot, "samples", "Ner", "data", file);
+
+    /// <summary>The data folder given with <c>--data DIR</c> (laid out like ../shared/data), or null for the default.</summary>
+    public static string? DataFolder { get; set; }
+
+    public static string SentimentTrain => Data("twitter_financial_news_sentiment", "sent_train.csv");
+    public static string SentimentValid => Data("twitter_financial_news_sentiment", "sent_valid.csv");
+    public static string Wnut(string file) => Data("wnut17", file);
+    public static string SecFilings(string file) => Data("sec_filings_fin", file);
+
+    private static string Data(string dataSet, string file) => SharedData.PathOf(dataSet, file, DataFolder, "--data DIR");
 
     public static string Machine()
     {
@@ -28,11 +35,4 @@ internal static class BenchEnvironment
     }
 
     public static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "build.props"))) return dir.FullName;
-        throw new DirectoryNotFoundException("Run the bench from inside the repository.");
-    }
 }

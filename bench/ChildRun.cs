@@ -6,7 +6,8 @@ namespace Microsoft.ML.Lora.Bench;
 /// <summary>Runs one configuration in a fresh process (so peak RSS is that configuration's alone) and reads its JSON result line.</summary>
 internal static class ChildRun
 {
-    public static JsonObject Bench(params string[] args) => Run(Environment.ProcessPath!, ExecArgs(args), null);
+    public static JsonObject Bench(params string[] args) =>
+        Run(Environment.ProcessPath!, ExecArgs(BenchEnvironment.DataFolder is { } data ? [.. args, "--data", data] : args), null);
 
     public static JsonObject? Python(string script, IDictionary<string, string> env, params string[] args)
     {

@@ -194,7 +194,7 @@ internal static class ClassifyBench
     /// <summary>ONNX Runtime on the base model: file order, batches of 32 padded to the longest, tokenization included.</summary>
     private static double OrtScoring(string[] texts)
     {
-        var tokenizer = Checkpoints.PretrainedModel.MiniLmL6V2.LoadTokenizer();
+        var tokenizer = PretrainedModel.MiniLmL6V2.LoadTokenizer();
         using var options = new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         byte[] onnx;
         using (var s = OnnxModelResource.Open()) { var ms = new MemoryStream(); s.CopyTo(ms); onnx = ms.ToArray(); }

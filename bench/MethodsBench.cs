@@ -186,7 +186,7 @@ internal static class MethodsBench
         var ml = new MLContext(seed: Seed);
         IDataView Load(string file, out int count)
         {
-            var rows = Ner.ConllReader.Read(BenchEnvironment.Wnut(file)).Take(s.Limit ?? int.MaxValue)
+            var rows = ConllReader.Read(BenchEnvironment.Wnut(file)).Take(s.Limit ?? int.MaxValue)
                 .Select(x => new NerBench.Row { Tokens = x.Words.ToArray(), Label = x.Tags.ToArray() }).ToArray();
             count = rows.Length;
             return ml.Data.LoadFromEnumerable(rows);
@@ -194,7 +194,7 @@ internal static class MethodsBench
         var train = Load("wnut17train.conll", out int trainRows);
         var test = Load("emerging.test.annotated", out int testRows);
         TrainingProgress? last = null;
-        var options = new Ner.LoraNerOptions
+        var options = new LoraNerOptions
         {
             Method = method, Epochs = s.Epochs, BatchSize = BatchSize, MaxSequenceLength = MaxSequenceLength, Seed = Seed, NumberOfThreads = s.Threads,
             SentenceColumnName = nameof(NerBench.Row.Tokens), LabelColumnName = nameof(NerBench.Row.Label), WarmupFraction = 0.1,

@@ -10,10 +10,23 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["methods"] = ("LoRA, full, head-only, last-2, adapters, prefix on sentiment: params, ms/step, RSS, accuracy, latency, size [--limit N] [--epochs N] [--threads N] [--only a,b]", MethodsBench.Run),
     ["ner"] = ("NER entity F1, time and peak RSS: LoRA vs full on WNUT-17 and SEC filings [--limit N] [--epochs N] [--threads N] [--only a,b]", NerBench.Run),
 };
+// --data DIR (any command): the data folder, laid out like ../shared/data (the default, beside the repository).
+int dataAt = Array.IndexOf(args, "--data");
+if (dataAt >= 0)
+{
+    if (dataAt + 1 >= args.Length || !Directory.Exists(args[dataAt + 1]))
+    {
+        Console.Error.WriteLine($"--data needs an existing folder laid out like ../shared/data{(dataAt + 1 < args.Length ? $", not {Path.GetFullPath(args[dataAt + 1])}" : "")}.");
+        return 2;
+    }
+    BenchEnvironment.DataFolder = Path.GetFullPath(args[dataAt + 1]);
+    args = [.. args[..dataAt], .. args[(dataAt + 2)..]];
+}
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 {
-    Console.WriteLine("usage: dotnet run -c Release --project bench -- <command>\n");
+    Console.WriteLine("usage: dotnet run -c Release --project bench -- <command> [--data DIR]\n");
     foreach (var (name, (help, _)) in commands) Console.WriteLine($"  {name,-12} {help}");
+    Console.WriteLine($"\n  --data DIR   data folder laid out like ../shared/data (default: ../shared/data beside the repository)");
     return args.Length == 0 ? 0 : 2;
 }
 return command.Run(args[1..]);

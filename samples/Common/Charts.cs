@@ -1,6 +1,5 @@
 using System.Globalization;
-using Microsoft.ML.Lora.Calibration;
-using Microsoft.ML.Lora.Training;
+using Microsoft.ML.Lora;
 using ScottPlot;
 
 namespace Samples.Common;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Microsoft.ML.Lora.Native;
+using Microsoft.ML.Lora;
 
 namespace Samples.Common;
 

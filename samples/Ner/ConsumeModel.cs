@@ -1,5 +1,5 @@
 using Microsoft.ML;
-using Microsoft.ML.Lora.Ner;
+using Microsoft.ML.Lora;
 
 namespace Ner;
 
@@ -25,6 +25,6 @@ public sealed class ConsumeModel
     {
         var words = sentence.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         var output = engine.Predict(new ModelInput { Tokens = words });
-        return EntitySpanDecoder.Decode(words, TagSchemeConverter.RepairIob2(output.PredictedTags), output.Confidence);
+        return EntitySpan.FromTags(words, output.PredictedTags, output.Confidence);
     }
 }

@@ -1,9 +1,7 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Lora;
-using Microsoft.ML.Lora.Methods;
-using Microsoft.ML.Lora.Ner;
+using Microsoft.ML.Lora;
 using Samples.Common;
 
 namespace Ner;
@@ -98,16 +96,19 @@ public static class ModelBuilder
 
     private static (List<TaggedSentence> Train, List<TaggedSentence> Validation, List<TaggedSentence> Test) LoadData(NerSettings s)
     {
-        List<TaggedSentence> Read(string path)
+        // Each file in its own scheme (given, or detected from its tags), read as IOB2.
+        List<TaggedSentence> Read(string path, TagScheme? given, out TagScheme scheme)
         {
-            var sentences = ConllReader.Read(path, s.Scheme).Select(c => new TaggedSentence { Tokens = c.Words.ToArray(), Tags = c.Tags.ToArray() });
+            scheme = given ?? TagSchemeDetector.Detect(ConllReader.Read(path).Select(c => c.Tags));
+            var sentences = ConllReader.Read(path, scheme).Select(c => new TaggedSentence { Tokens = c.Words.ToArray(), Tags = c.Tags.ToArray() });
             return (s.Limit is { } n ? sentences.Take(n) : sentences).ToList();
         }
-        var all = Read(s.DataFile);
+        var all = Read(s.DataFile, s.Scheme, out var trainScheme);
         if (all.Count < 3) throw new InvalidDataException($"{s.DataFile}: {all.Count} sentence(s); training needs at least 3 (train, validation, test).");
         var rng = new Random(s.Seed);
         List<TaggedSentence> test;
-        if (s.TestFile is { } testFile) test = Read(testFile);
+        TagScheme testScheme = trainScheme;
+        if (s.TestFile is { } testFile) test = Read(testFile, s.TestScheme, out testScheme);
         else
         {
             var shuffled = all.OrderBy(_ => rng.Next()).ToList();
@@ -117,7 +118,8 @@ public static class ModelBuilder
         var order = all.OrderBy(_ => rng.Next()).ToList();
         int v = Math.Max(1, (int)(order.Count * ValidationFraction));
         var (validation, train) = (order[..v], order[v..]);
-        Console.WriteLine($"Training data: {Path.GetFileName(s.DataFile)} ({s.Scheme} tags, read as IOB2); test data: {(s.TestFile is null ? $"{TestFraction:P0} of it" : Path.GetFileName(s.TestFile))}{(s.Limit is { } l ? $" (--limit {l} sentences per file)" : "")}");
+        string Tags(TagScheme scheme, TagScheme? given) => $"{scheme.ToString().ToUpperInvariant()} tags{(given is null ? ", detected" : "")}";
+        Console.WriteLine($"Training data: {Path.GetFileName(s.DataFile)} ({Tags(trainScheme, s.Scheme)}); test data: {(s.TestFile is null ? $"{TestFraction:P0} of it" : $"{Path.GetFileName(s.TestFile)} ({Tags(testScheme, s.TestScheme)})")}; read as IOB2{(s.Limit is { } l ? $" (--limit {l} sentences per file)" : "")}");
         var table = new TextTable("set", "sentences", "words", "entities");
         foreach (var (name, rows) in new[] { ("train", train), ("validation", validation), ("test", test) })
             table.Add(name, rows.Count.ToString("N0", CultureInfo.InvariantCulture), rows.Sum(r => r.Tokens.Length).ToString("N0", CultureInfo.InvariantCulture),

@@ -1,30 +1,31 @@
-using Microsoft.ML.Lora.Checkpoints;
-using Microsoft.ML.Lora.Native;
-using Microsoft.ML.Lora.Ner;
+using Microsoft.ML.Lora;
 using Samples.Common;
 
 namespace Ner;
 
-/// <summary>What a run of the sample does, from the command line; the defaults train on the bundled SEC-filings set.</summary>
+/// <summary>What a run of the sample does, from the command line; the defaults train on the SEC-filings set in ../shared/data.</summary>
 public sealed record NerSettings
 {
     /// <summary>The options that take a value.</summary>
     public static readonly string[] ValueOptions =
-        ["data", "test", "scheme", "base-model", "epochs", "batch-size", "learning-rate", "lora-rank", "device", "output", "limit", "seed"];
+        ["data", "test", "scheme", "test-scheme", "base-model", "epochs", "batch-size", "learning-rate", "lora-rank", "device", "output", "limit", "seed"];
 
     /// <summary>The command-line help.</summary>
     public const string Usage = """
         Ner: fine-tune a sentence encoder with LoRA to find entities (people, organisations, places, ...), evaluate it with
         entity-level F1, save it and extract entities from new sentences with the saved model.
 
-        With no arguments it trains on the bundled SEC-filings set (data/FIN5.txt, tested on data/FIN3.txt; IO tags
-        converted to IOB2) with the embedded all-MiniLM-L6-v2.
+        With no arguments it trains on the SEC-filings set in ../shared/data beside the repository
+        (sec_filings_fin/FIN5.txt, tested on FIN3.txt; IO tags converted to IOB2) with the embedded all-MiniLM-L6-v2.
 
         Options:
           --data FILE            training data in CoNLL format: token in the first column, tag in the last, a blank line
-                                 between sentences, -DOCSTART- lines skipped (default: the bundled FIN5.txt)
-          --test FILE            test data, same format; without it 20% of the --data sentences are held out
-          --scheme iob2|io|iob1  tag scheme of the files, converted to IOB2 (default: io for the bundled data, else iob2)
+                                 between sentences, -DOCSTART- lines skipped (default: FIN5.txt of ../shared/data)
+          --test FILE            test data, same format (default: FIN3.txt when training on the default data; with
+                                 --data and no --test, 20% of the --data sentences are held out)
+          --scheme S             tag scheme of the training file, converted to IOB2: iob2, io, iob1, bioes or auto
+                                 (default: auto, detected from the file's tags)
+          --test-scheme S        tag scheme of the test file, same choices (default: auto)
           --base-model FOLDER    a local Hugging Face BERT/RoBERTa/DistilBERT folder (default: the embedded MiniLM)
           --epochs N             passes over the training data (default: 5)
           --batch-size N         sentences per step (default: 16)
@@ -41,8 +42,10 @@ public sealed record NerSettings
     public required string DataFile { get; init; }
     /// <summary>Test file, or null to hold out part of <see cref="DataFile"/>.</summary>
     public string? TestFile { get; init; }
-    /// <summary>Tag scheme of the files.</summary>
-    public TagScheme Scheme { get; init; } = TagScheme.Iob2;
+    /// <summary>Tag scheme of the training file, or null to detect it from the tags.</summary>
+    public TagScheme? Scheme { get; init; }
+    /// <summary>Tag scheme of the test file, or null to detect it from the tags.</summary>
+    public TagScheme? TestScheme { get; init; }
     /// <summary>The encoder to fine-tune.</summary>
     public PretrainedModel BaseModel { get; init; } = PretrainedModel.MiniLmL6V2;
     /// <summary>Passes over the training data.</summary>
@@ -66,23 +69,16 @@ public sealed record NerSettings
     /// <exception cref="UsageException">A value is malformed or a file or folder does not exist.</exception>
     public static NerSettings From(CommandLine cl)
     {
-        string bundled = Path.Combine(AppContext.BaseDirectory, "data");
         var data = cl.ExistingFile("data");
         var test = cl.ExistingFile("test");
-        if (test is not null && data is null) throw new UsageException("--test needs --data (the bundled data set has its own test file)");
         var defaults = new NerSettings { DataFile = "", OutputFolder = "" };
         return new NerSettings
         {
-            DataFile = data ?? Path.Combine(bundled, "FIN5.txt"),
-            TestFile = data is null ? Path.Combine(bundled, "FIN3.txt") : test,
-            Scheme = cl.String("scheme")?.ToLowerInvariant() switch
-            {
-                null => data is null ? TagScheme.Io : TagScheme.Iob2,
-                "iob2" or "bio" => TagScheme.Iob2,
-                "io" => TagScheme.Io,
-                "iob1" or "iob" => TagScheme.Iob1,
-                var other => throw new UsageException($"--scheme must be iob2, io or iob1, got '{other}'"),
-            },
+            DataFile = data ?? SharedData.PathOf(DefaultDataSet, "FIN5.txt", alternative: "--data FILE"),
+            // --test alone evaluates the model trained on the default data on another file.
+            TestFile = test ?? (data is null ? SharedData.PathOf(DefaultDataSet, "FIN3.txt", alternative: "--test FILE") : null),
+            Scheme = ParseScheme(cl, "scheme"),
+            TestScheme = ParseScheme(cl, "test-scheme"),
             BaseModel = cl.ExistingFolder("base-model") is { } folder ? PretrainedModel.FromHuggingFaceFolder(folder) : defaults.BaseModel,
             Epochs = cl.Int("epochs", 1) ?? defaults.Epochs,
             BatchSize = cl.Int("batch-size", 1) ?? defaults.BatchSize,
@@ -94,4 +90,17 @@ public sealed record NerSettings
             Seed = cl.Int("seed", 0) ?? defaults.Seed,
         };
     }
+
+    /// <summary>The default data set's folder in ../shared/data.</summary>
+    private const string DefaultDataSet = "sec_filings_fin";
+
+    private static TagScheme? ParseScheme(CommandLine cl, string option) => cl.String(option)?.ToLowerInvariant() switch
+    {
+        null or "auto" => null,
+        "iob2" or "bio" => TagScheme.Iob2,
+        "io" => TagScheme.Io,
+        "iob1" or "iob" => TagScheme.Iob1,
+        "bioes" or "iobes" => TagScheme.Bioes,
+        var other => throw new UsageException($"--{option} must be iob2, io, iob1, bioes or auto, got '{other}'"),
+    };
 }

@@ -1,10 +1,7 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Calibration;
-using Microsoft.ML.Lora.Lora;
-using Microsoft.ML.Lora.Methods;
-using Microsoft.ML.Lora.TextClassification;
+using Microsoft.ML.Lora;
 using Microsoft.ML.Transforms;
 using Samples.Common;
 

@@ -2,8 +2,8 @@
 // ModelBuilder.cs trains and saves model.zip; ConsumeModel.cs is all an application needs to use it.
 using System.Diagnostics;
 using System.Globalization;
-using SentimentAnalyst;
 using Samples.Common;
+using SentimentAnalyst;
 
 return SampleRunner.Run(() =>
 {

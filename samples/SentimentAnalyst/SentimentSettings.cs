@@ -1,10 +1,9 @@
-using Microsoft.ML.Lora.Checkpoints;
-using Microsoft.ML.Lora.Native;
+using Microsoft.ML.Lora;
 using Samples.Common;
 
 namespace SentimentAnalyst;
 
-/// <summary>What a run of the sample does, from the command line; the defaults train on the bundled data set.</summary>
+/// <summary>What a run of the sample does, from the command line; the defaults train on the financial news set in ../shared/data.</summary>
 public sealed record SentimentSettings
 {
     /// <summary>The options that take a value.</summary>
@@ -19,16 +18,16 @@ public sealed record SentimentSettings
         SentimentAnalyst: fine-tune a sentence encoder with LoRA to tell bullish, bearish and neutral finance text apart,
         calibrate its probabilities, evaluate it, save it and score a few analyst-style sentences with the saved model.
 
-        With no arguments it trains on the bundled Twitter financial news set (data/sent_train.csv, tested on
-        data/sent_valid.csv) with the embedded all-MiniLM-L6-v2.
+        With no arguments it trains on the Twitter financial news set in ../shared/data beside the repository
+        (twitter_financial_news_sentiment/sent_train.csv, tested on sent_valid.csv) with the embedded all-MiniLM-L6-v2.
 
         Options:
-          --data FILE            training data: CSV or TSV with a header line (default: the bundled sent_train.csv)
+          --data FILE            training data: CSV or TSV with a header line (default: sent_train.csv of ../shared/data)
           --test FILE            test data, same columns; without it a stratified 20% of --data is held out
           --text-column NAME     column with the text (default: text)
           --label-column NAME    column with the label, names or numbers (default: label)
           --label-names MAP      display names for label values, e.g. 0=Bearish,1=Bullish,2=Neutral
-                                 (default: that map for the bundled data, none for yours)
+                                 (default: that map for the default data, none for yours)
           --base-model FOLDER    a local Hugging Face BERT/RoBERTa/DistilBERT folder (default: the embedded MiniLM)
           --epochs N             passes over the training data (default: 2)
           --batch-size N         examples per step (default: 32)
@@ -42,7 +41,10 @@ public sealed record SentimentSettings
           --help                 this text
         """;
 
-    private const string BundledLabelNames = "0=Bearish,1=Bullish,2=Neutral";
+    private const string DefaultLabelNames = "0=Bearish,1=Bullish,2=Neutral";
+
+    /// <summary>The default data set's folder in ../shared/data.</summary>
+    private const string DefaultDataSet = "twitter_financial_news_sentiment";
 
     /// <summary>Training file.</summary>
     public required string DataFile { get; init; }
@@ -79,18 +81,17 @@ public sealed record SentimentSettings
     /// <exception cref="UsageException">A value is malformed or a file or folder does not exist.</exception>
     public static SentimentSettings From(CommandLine cl)
     {
-        string bundled = Path.Combine(AppContext.BaseDirectory, "data");
         var data = cl.ExistingFile("data");
         var test = cl.ExistingFile("test");
-        if (test is not null && data is null) throw new UsageException("--test needs --data (the bundled data set has its own test file)");
+        if (test is not null && data is null) throw new UsageException("--test needs --data (the default data set has its own test file)");
         var defaults = new SentimentSettings { DataFile = "", OutputFolder = "" };
         return new SentimentSettings
         {
-            DataFile = data ?? Path.Combine(bundled, "sent_train.csv"),
-            TestFile = data is null ? Path.Combine(bundled, "sent_valid.csv") : test,
+            DataFile = data ?? SharedData.PathOf(DefaultDataSet, "sent_train.csv", alternative: "--data FILE"),
+            TestFile = data is null ? SharedData.PathOf(DefaultDataSet, "sent_valid.csv", alternative: "--data FILE") : test,
             TextColumn = cl.String("text-column") ?? defaults.TextColumn,
             LabelColumn = cl.String("label-column") ?? defaults.LabelColumn,
-            LabelNames = ParseLabelNames(cl.String("label-names") ?? (data is null ? BundledLabelNames : "")),
+            LabelNames = ParseLabelNames(cl.String("label-names") ?? (data is null ? DefaultLabelNames : "")),
             BaseModel = cl.ExistingFolder("base-model") is { } folder ? PretrainedModel.FromHuggingFaceFolder(folder) : defaults.BaseModel,
             Epochs = cl.Int("epochs", 1) ?? defaults.Epochs,
             BatchSize = cl.Int("batch-size", 1) ?? defaults.BatchSize,

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Calibration;
+using Microsoft.ML.Lora;
 using Samples.Common;
 
 namespace SentimentAnalyst;

@@ -1,8 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora;
-using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Ner;
-using Microsoft.ML.Lora.TextClassification;
 
 namespace Microsoft.ML;
 
@@ -36,7 +34,7 @@ public static class LoraCatalog
         {
             LabelColumnName = labelColumnName, Sentence1ColumnName = sentence1ColumnName, Sentence2ColumnName = sentence2ColumnName,
             ScoreColumnName = scoreColumnName, PredictedLabelColumnName = predictedLabelColumnName, Epochs = epochs, BatchSize = batchSize,
-            LearningRate = learningRate, Method = Lora.Methods.FineTuningMethod.Lora(lora), ValidationSet = validationSet,
+            LearningRate = learningRate, Method = FineTuningMethod.Lora(lora), ValidationSet = validationSet,
         });
 
     /// <summary>
@@ -67,7 +65,7 @@ public static class LoraCatalog
         {
             LabelColumnName = labelColumnName, SentenceColumnName = sentenceColumnName, PredictedLabelColumnName = predictedLabelColumnName,
             LabelScheme = labelScheme, Epochs = epochs, BatchSize = batchSize, LearningRate = learningRate,
-            Method = Lora.Methods.FineTuningMethod.Lora(lora), ValidationSet = validationSet,
+            Method = FineTuningMethod.Lora(lora), ValidationSet = validationSet,
         });
 
     /// <summary>

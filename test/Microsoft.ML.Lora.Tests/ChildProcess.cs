@@ -24,26 +24,43 @@ internal static class ChildProcess
     }
 
     /// <summary>Runs the program whose path the test assembly carries under <paramref name="pathKey"/> (see the csproj) with <paramref name="args"/>.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string pathKey, TimeSpan timeout, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string pathKey, TimeSpan timeout, params string[] args) =>
+        Run(pathKey, timeout, null, args);
+
+    /// <summary>As <see cref="Run(string, TimeSpan, string[])"/>, with <paramref name="environment"/> added to the child's environment.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string pathKey, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var program = typeof(ChildProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == pathKey).Value!;
-        var psi = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(DotnetHost());
+        if (environment is not null) foreach (var (name, value) in environment) psi.Environment[name] = value;
         psi.ArgumentList.Add("exec");
         psi.ArgumentList.Add(program);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        return Exec(psi, timeout);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="psi"/> with its output captured and waits; past <paramref name="timeout"/> the process tree is
+    /// killed and the test fails with the output so far.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) Exec(ProcessStartInfo psi, TimeSpan timeout)
+    {
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);
-            Assert.Fail($"{Path.GetFileName(program)} {string.Join(' ', args)} did not finish in {timeout}; output so far:\n{stdout.Result}\n{stderr.Result}");
+            Assert.Fail($"{Path.GetFileName(psi.FileName)} {string.Join(' ', psi.ArgumentList)} did not finish in {timeout}; output so far:\n{stdout.Result}\n{stderr.Result}");
         }
         p.WaitForExit();
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static string DotnetHost()
+    /// <summary>The dotnet executable running the tests (a child uses the same SDK and runtime).</summary>
+    internal static string DotnetHost()
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;

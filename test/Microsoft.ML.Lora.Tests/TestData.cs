@@ -1,32 +1,28 @@
 using System.Text;
+using Samples.Common;
 
 namespace Microsoft.ML.Lora.Tests;
 
-/// <summary>Where the tests find the real data sets: the copies the repository ships with the samples and the bench.</summary>
+/// <summary>
+/// Where the tests find the real data sets: ../shared/data beside the repository (or $LORA_DATA_DIR), through the
+/// samples' and the bench's <see cref="SharedData"/>. The repository holds no copy.
+/// </summary>
 internal static class TestData
 {
-    private static readonly Lazy<string> LazyRepoRoot = new(FindRepoRoot);
-
     /// <summary>The repository root (the folder holding build.props).</summary>
-    public static string RepoRoot => LazyRepoRoot.Value;
+    public static string RepoRoot => SharedData.RepositoryRoot() ?? throw new DirectoryNotFoundException($"No build.props in {AppContext.BaseDirectory} or above: the tests run from inside the repository.");
 
     /// <summary>Financial news sentiment, CSV text,label (train 9,543 rows).</summary>
-    public static string SentimentTrain => Path.Combine(RepoRoot, "samples", "SentimentAnalyst", "data", "sent_train.csv");
+    public static string SentimentTrain => PathOf("twitter_financial_news_sentiment", "sent_train.csv");
 
     /// <summary>Financial news sentiment, CSV text,label (valid 2,388 rows).</summary>
-    public static string SentimentValid => Path.Combine(RepoRoot, "samples", "SentimentAnalyst", "data", "sent_valid.csv");
+    public static string SentimentValid => PathOf("twitter_financial_news_sentiment", "sent_valid.csv");
 
-    /// <summary>A data file by the folder names of shared/data ("sec_filings_fin", "wnut17", "twitter_financial_news_sentiment").</summary>
+    /// <summary>A data file by its data set's folder in ../shared/data ("sec_filings_fin", "wnut17", ...) and its file name.</summary>
     public static string PathOf(params string[] parts)
     {
-        string folder = parts[0] switch
-        {
-            "sec_filings_fin" => Path.Combine(RepoRoot, "samples", "Ner", "data"),
-            "wnut17" => Path.Combine(RepoRoot, "bench", "data", "wnut17"),
-            "twitter_financial_news_sentiment" => Path.Combine(RepoRoot, "samples", "SentimentAnalyst", "data"),
-            _ => throw new ArgumentException($"Unknown data set '{parts[0]}'.", nameof(parts)),
-        };
-        return Path.Combine([folder, .. parts[1..]]);
+        if (parts.Length != 2) throw new ArgumentException($"Expected a data set folder and a file name, got '{string.Join('/', parts)}'.", nameof(parts));
+        return SharedData.PathOf(parts[0], parts[1]);
     }
 
     /// <summary>Validation split of the financial news sentiment data (the tokenizer parity set).</summary>
@@ -134,12 +130,5 @@ internal static class TestData
         }
 
         return records;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "build.props"))) return dir.FullName;
-        throw new DirectoryNotFoundException($"No build.props in {AppContext.BaseDirectory} or above: the tests run from inside the repository.");
     }
 }

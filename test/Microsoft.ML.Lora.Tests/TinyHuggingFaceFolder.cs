@@ -23,7 +23,10 @@ internal static class TinyHuggingFaceFolder
         var vocab = new[] { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" }.Concat(Words).ToArray();
         var config = TinyModels.Config(arch, vocab: vocab.Length, hidden: hidden, layers: layers, heads: 2) with
         {
-            PadTokenId = 0, HiddenDropout = 0.0, AttentionDropout = 0.0, MaxPositionEmbeddings = 66,
+            PadTokenId = 0,
+            HiddenDropout = 0.0,
+            AttentionDropout = 0.0,
+            MaxPositionEmbeddings = 66,
         };
         manual_seed(seed);
         using var model = EncoderModel.Create(config, addPoolingLayer: arch == EncoderArchitecture.Bert);

@@ -1,4 +1,6 @@
-namespace Microsoft.ML.Lora.Calibration;
+using Microsoft.ML.Lora.Calibration;
+
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// Calibration metrics of predicted class probabilities: expected and maximum calibration error over equal-width confidence

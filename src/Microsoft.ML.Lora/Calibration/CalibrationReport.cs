@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Lora.Calibration;
+namespace Microsoft.ML.Lora;
 
 /// <summary>How well predicted probabilities match observed accuracy; computed by <see cref="CalibrationMetrics"/>. Immutable.</summary>
 public sealed class CalibrationReport

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Lora.Calibration;
+namespace Microsoft.ML.Lora;
 
 /// <summary>One confidence bin of a reliability diagram: the examples whose confidence lies in (<see cref="Lower"/>, <see cref="Upper"/>].</summary>
 /// <param name="Lower">The bin's exclusive lower edge (the first bin also holds a confidence of exactly 0).</param>

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lora.Calibration;
 /// logits so that softmax(logits / T) is better calibrated. T is fitted on held-out logits by minimising the mean
 /// negative log-likelihood; dividing by T never changes which class has the highest score.
 /// </summary>
-public static class TemperatureScaling
+internal static class TemperatureScaling
 {
     /// <summary>The smallest temperature <see cref="Fit(ReadOnlySpan{float}, int, ReadOnlySpan{int})"/> returns: e^-3 ≈ 0.0498.</summary>
     public static readonly float MinTemperature = MathF.Exp(-3);
@@ -115,28 +115,15 @@ public static class TemperatureScaling
         for (int row = 0; row < rows; row++)
         {
             ReadOnlySpan<float> z = logits.Slice(row * classCount, classCount);
-            Span<float> p = probabilities.AsSpan(row * classCount, classCount);
-            double max = double.NegativeInfinity;
             foreach (float value in z)
             {
                 if (!float.IsFinite(value))
                 {
                     throw new ArgumentException($"Row {row} of {nameof(logits)} holds {value.ToString(CultureInfo.InvariantCulture)}; expected finite logits.", nameof(logits));
                 }
-
-                max = Math.Max(max, value);
             }
 
-            double sum = 0;
-            for (int c = 0; c < classCount; c++)
-            {
-                sum += Math.Exp((z[c] - max) / temperature);
-            }
-
-            for (int c = 0; c < classCount; c++)
-            {
-                p[c] = (float)(Math.Exp((z[c] - max) / temperature) / sum);
-            }
+            Softmax.Write(z, probabilities.AsSpan(row * classCount, classCount), temperature);
         }
 
         return probabilities;

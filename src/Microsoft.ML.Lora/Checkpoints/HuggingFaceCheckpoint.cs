@@ -10,7 +10,7 @@ namespace Microsoft.ML.Lora.Checkpoints;
 /// Reads a Hugging Face model folder: <c>config.json</c> and the weights from <c>model.safetensors</c>, a sharded
 /// <c>model.safetensors.index.json</c>, or <c>pytorch_model.bin</c> (in that order of preference).
 /// </summary>
-public static class HuggingFaceCheckpoint
+internal static class HuggingFaceCheckpoint
 {
     /// <summary>File names tried for the weights, best first.</summary>
     public static readonly IReadOnlyList<string> WeightFiles = new[] { "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin" };
@@ -188,4 +188,4 @@ public static class HuggingFaceCheckpoint
 }
 
 /// <summary>An encoder with pretrained weights, and the tensors the checkpoint did not provide (initialised fresh).</summary>
-public sealed record LoadedEncoder(EncoderModel Encoder, IReadOnlyList<string> NewlyInitialized);
+internal sealed record LoadedEncoder(EncoderModel Encoder, IReadOnlyList<string> NewlyInitialized);

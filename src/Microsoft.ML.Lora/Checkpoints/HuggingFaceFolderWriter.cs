@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Checkpoints;
 
 /// <summary>Writes models as Hugging Face folders (config.json + model.safetensors), e.g. to export a merged fine-tuned model.</summary>
-public static class HuggingFaceFolderWriter
+internal static class HuggingFaceFolderWriter
 {
     /// <summary>
     /// Writes <paramref name="config"/> and <paramref name="tensors"/> into <paramref name="folder"/> (created if needed).

@@ -1,7 +1,8 @@
+using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Lora.Tokenization;
 
-namespace Microsoft.ML.Lora.Checkpoints;
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// The pretrained encoder a fine-tuning run starts from: the embedded all-MiniLM-L6-v2 (no download, ships in the
@@ -44,16 +45,16 @@ public sealed class PretrainedModel
     public int? DefaultMaxSequenceLength { get; }
 
     /// <summary>The Hugging Face folder holding the weights (for the embedded model: its cache folder, converted on first use).</summary>
-    public string ResolveFolder(Action<string>? log = null) => folder ?? EmbeddedMiniLm.EnsureHuggingFaceFolder(log: log);
+    internal string ResolveFolder(Action<string>? log = null) => folder ?? EmbeddedMiniLm.EnsureHuggingFaceFolder(log: log);
 
     /// <summary>Reads the encoder configuration.</summary>
-    public EncoderConfig ReadConfig(Action<string>? log = null) => HuggingFaceCheckpoint.ReadConfig(ResolveFolder(log));
+    internal EncoderConfig ReadConfig(Action<string>? log = null) => HuggingFaceCheckpoint.ReadConfig(ResolveFolder(log));
 
     /// <summary>Loads the tokenizer.</summary>
-    public TextTokenizer LoadTokenizer(Action<string>? log = null) => TextTokenizer.FromHuggingFaceFolder(ResolveFolder(log));
+    internal TextTokenizer LoadTokenizer(Action<string>? log = null) => TextTokenizer.FromHuggingFaceFolder(ResolveFolder(log));
 
     /// <summary>Builds the encoder with its pretrained weights.</summary>
-    public LoadedEncoder LoadEncoder(bool addPoolingLayer, Action<string>? log = null) => HuggingFaceCheckpoint.LoadEncoder(ResolveFolder(log), addPoolingLayer);
+    internal LoadedEncoder LoadEncoder(bool addPoolingLayer, Action<string>? log = null) => HuggingFaceCheckpoint.LoadEncoder(ResolveFolder(log), addPoolingLayer);
 
     /// <inheritdoc/>
     public override string ToString() => Name;

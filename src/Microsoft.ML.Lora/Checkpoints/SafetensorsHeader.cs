@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lora.Checkpoints;
 /// The JSON header of a safetensors file (tensor names, dtypes, shapes, byte ranges), read without loading any tensor:
 /// enough to validate a checkpoint or adapter and name the offending tensor before native code sees it.
 /// </summary>
-public sealed class SafetensorsHeader
+internal sealed class SafetensorsHeader
 {
     /// <summary>One tensor's entry.</summary>
     public sealed record Entry(string DType, long[] Shape, long Begin, long End);

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Lora.Checkpoints;
 /// with <c>__metadata__ {"format": "pt"}</c> (which <c>transformers</c> checks) padded with spaces to 8-byte alignment,
 /// then the tensors' bytes back to back.
 /// </summary>
-public static class SafetensorsWriter
+internal static class SafetensorsWriter
 {
     /// <summary>Writes <paramref name="tensors"/> to <paramref name="stream"/> (left open).</summary>
     public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors)
@@ -44,9 +44,16 @@ public static class SafetensorsWriter
 
     private static string DType(ScalarType type, string name) => type switch
     {
-        ScalarType.Float32 => "F32", ScalarType.Float16 => "F16", ScalarType.BFloat16 => "BF16", ScalarType.Float64 => "F64",
-        ScalarType.Int64 => "I64", ScalarType.Int32 => "I32", ScalarType.Int16 => "I16", ScalarType.Int8 => "I8",
-        ScalarType.Byte => "U8", ScalarType.Bool => "BOOL",
+        ScalarType.Float32 => "F32",
+        ScalarType.Float16 => "F16",
+        ScalarType.BFloat16 => "BF16",
+        ScalarType.Float64 => "F64",
+        ScalarType.Int64 => "I64",
+        ScalarType.Int32 => "I32",
+        ScalarType.Int16 => "I16",
+        ScalarType.Int8 => "I8",
+        ScalarType.Byte => "U8",
+        ScalarType.Bool => "BOOL",
         _ => throw new ArgumentException($"Tensor '{name}' has dtype {type}, which safetensors cannot store."),
     };
 }

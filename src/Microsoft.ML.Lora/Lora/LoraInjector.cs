@@ -9,7 +9,7 @@ namespace Microsoft.ML.Lora.Lora;
 /// Puts LoRA layers into a task model by module name (PEFT's <c>inject_adapter</c>) and freezes everything else except the
 /// head and <see cref="LoraOptions.ModulesToSave"/>.
 /// </summary>
-public static class LoraInjector
+internal static class LoraInjector
 {
     private static readonly Regex LayerIndex = new(@"\.(?:layer|layers|h|block|blocks)\.(\d+)\.", RegexOptions.Compiled);
 

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Lora.Lora;
 /// B starts at zero, so a fresh layer computes exactly what the wrapped Linear did. Parameter names follow PEFT's saved
 /// adapters (<c>weight</c>, <c>bias</c>, <c>lora_A.weight</c>, <c>lora_B.weight</c>), so base checkpoints still load into it.
 /// </summary>
-public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IHoldsFrozenWeights
+internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IHoldsFrozenWeights
 {
     private Parameter weight;
     private Parameter? bias;

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Lora.Lora;
+namespace Microsoft.ML.Lora;
 
 /// <summary>How the A matrix of each LoRA pair is initialised (B always starts at zero, so training starts at the base model).</summary>
 public enum LoraInit

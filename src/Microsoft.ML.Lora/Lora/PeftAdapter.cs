@@ -9,28 +9,25 @@ namespace Microsoft.ML.Lora.Lora;
 /// <summary>
 /// LoRA adapters in PEFT's own format (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>), so adapters move
 /// between Python (<c>PeftModel.from_pretrained</c>) and .NET. Keys are <c>base_model.model.</c> + the Hugging Face module
-/// name, e.g. <c>base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight</c> [r, in]; the head is saved
-/// under <c>base_model.model.classifier.*</c>.
+/// name, e.g. <c>base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight</c> [r, in], the head's under its
+/// own name (<c>base_model.model.classifier.weight</c>); the task's <see cref="PeftTaskType"/> says the task type, the
+/// head modules PEFT implies, and whether keys are relative to the bare encoder.
 /// </summary>
-public static class PeftAdapter
+internal static class PeftAdapter
 {
     /// <summary>File name of the weights.</summary>
     public const string WeightsFileName = "adapter_model.safetensors";
-    /// <summary>Prefix PEFT puts in front of every key.</summary>
-    public const string KeyPrefix = "base_model.model.";
-
-    /// <summary>PEFT's task type for a model.</summary>
-    public static string TaskTypeOf(TaskModel model) => model is TokenClassificationModel ? "TOKEN_CLS" : "SEQ_CLS";
 
     /// <summary>The tensors an adapter of <paramref name="model"/> holds, by PEFT key (LoRA A/B and the saved modules).</summary>
-    public static Dictionary<string, Tensor> AdapterTensors(TaskModel model, IReadOnlyList<string> savedModules)
+    public static Dictionary<string, Tensor> AdapterTensors(TaskModel model, IReadOnlyList<string> savedModules, PeftTaskType taskType)
     {
+        string root = model.Encoder.Config.Names.Root;
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, t) in model.state_dict())
         {
             bool lora = name.Contains(".lora_A.", StringComparison.Ordinal) || name.Contains(".lora_B.", StringComparison.Ordinal);
             if (lora || savedModules.Any(m => name.StartsWith(m + ".", StringComparison.Ordinal)))
-                result[KeyPrefix + name] = t;
+                result[taskType.ToPeftKey(root, name)] = t;
         }
         return result;
     }
@@ -38,44 +35,28 @@ public static class PeftAdapter
     /// <summary>Writes the adapter of a LoRA-injected <paramref name="model"/> into <paramref name="folder"/>.</summary>
     /// <param name="model">A model whose LoRA layers were injected with <paramref name="options"/> (unmerged or merged: A and B are saved either way).</param>
     /// <param name="options">The options used for injection (r, alpha, targets, ...).</param>
+    /// <param name="taskType">The task's PEFT task type.</param>
     /// <param name="folder">Destination folder, created if needed; both files are written atomically.</param>
     /// <param name="baseModelNameOrPath">Written as <c>base_model_name_or_path</c> (e.g. "sentence-transformers/all-MiniLM-L6-v2").</param>
-    public static void Save(TaskModel model, LoraOptions options, string folder, string? baseModelNameOrPath)
+    public static void Save(TaskModel model, LoraOptions options, PeftTaskType taskType, string folder, string? baseModelNameOrPath)
     {
         var loraModules = model.named_modules().Where(m => m.module is LoraLinear).Select(m => m.name).ToList();
         if (loraModules.Count == 0) throw new InvalidOperationException("The model has no LoRA layers to save.");
         var saved = LoraInjector.TrainableModules(model, options.ModulesToSave);
-        var config = new PeftAdapterConfig
+        var config = PeftAdapterConfig.FromLoraOptions(options) with
         {
-            TaskType = TaskTypeOf(model), R = options.Rank, LoraAlpha = options.Alpha, LoraDropout = options.Dropout,
+            TaskType = taskType.Name,
             // PEFT resolves "all-linear" to the concrete names before saving; do the same for a self-describing file.
             TargetModules = options.TargetModulesRegex is null ? loraModules.Select(n => n[(n.LastIndexOf('.') + 1)..]).Distinct().ToList() : null,
             TargetModulesRegex = options.TargetModulesRegex,
-            LayersToTransform = options.LayersToTransform?.ToList(),
-            // PEFT adds the classifier names for SEQ_CLS itself; listing them keeps TOKEN_CLS heads too.
-            ModulesToSave = saved.Select(m => m[(m.LastIndexOf('.') + 1)..]).Concat(TaskTypeOf(model) == "SEQ_CLS" ? new[] { "classifier", "score" } : Array.Empty<string>()).Distinct().ToList(),
-            UseRsLora = options.UseRsLora, InitLoraWeights = options.Init, BaseModelNameOrPath = baseModelNameOrPath,
+            // As PEFT writes it: the modules it implies for the task type besides the trained ones.
+            ModulesToSave = saved.Select(m => m[(m.LastIndexOf('.') + 1)..]).Concat(taskType.ImplicitModulesToSave).Distinct().ToList(),
+            BaseModelNameOrPath = baseModelNameOrPath,
         };
         Directory.CreateDirectory(folder);
-        HuggingFaceFolderWriter.WriteSafetensors(Path.Combine(folder, WeightsFileName), AdapterTensors(model, saved));
+        HuggingFaceFolderWriter.WriteSafetensors(Path.Combine(folder, WeightsFileName), AdapterTensors(model, saved, taskType));
         AtomicFile.WriteAllText(Path.Combine(folder, PeftAdapterConfig.FileName), config.ToJson());
     }
-
-    /// <summary>Number of outputs of the adapter's saved classifier (its label count), read from the safetensors header.</summary>
-    /// <exception cref="InvalidDataException">The adapter holds no classifier of the expected name.</exception>
-    public static int HeadOutputSize(string folder, EncoderArchitecture architecture)
-    {
-        var path = Path.Combine(folder, WeightsFileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"No {WeightsFileName} in adapter folder {folder}.", path);
-        string key = KeyPrefix + (architecture == EncoderArchitecture.Roberta ? "classifier.out_proj.bias" : "classifier.bias");
-        return SafetensorsHeader.Read(path).Tensors.TryGetValue(key, out var entry) && entry.Shape.Length == 1
-            ? (int)entry.Shape[0]
-            : throw new InvalidDataException($"{path}: no '{key}' tensor; the adapter must save its classification head (modules_to_save).");
-    }
-
-    /// <summary>True when the adapter's weights hold <paramref name="moduleKey"/> (a model-relative name, e.g. <c>bert.pooler.dense.weight</c>).</summary>
-    public static bool HasTensor(string folder, string moduleKey)
-        => SafetensorsHeader.Read(Path.Combine(folder, WeightsFileName)).Tensors.ContainsKey(KeyPrefix + moduleKey);
 
     /// <summary>Reads <c>adapter_config.json</c> of <paramref name="folder"/>.</summary>
     public static PeftAdapterConfig ReadConfig(string folder)
@@ -85,22 +66,40 @@ public static class PeftAdapter
         return PeftAdapterConfig.Parse(File.ReadAllText(path), path);
     }
 
+    /// <summary>The shapes of the adapter's tensors, by the task model's names (a task reads its head's size from them).</summary>
+    public static IReadOnlyDictionary<string, long[]> ReadShapes(string folder, PeftTaskType taskType, string encoderRoot)
+    {
+        var result = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var (key, entry) in SafetensorsHeader.Read(WeightsPath(folder)).Tensors)
+            if (taskType.TryFromPeftKey(encoderRoot, key, out var name)) result[name] = entry.Shape;
+        return result;
+    }
+
     /// <summary>
     /// Injects LoRA layers as the adapter in <paramref name="folder"/> describes and loads its weights (LoRA and head) into
     /// <paramref name="model"/>, which must be the adapter's base model with a head of the same size.
     /// </summary>
     /// <exception cref="InvalidDataException">The adapter does not fit: the message names the first mismatching key and both shapes.</exception>
-    public static LoraOptions Load(TaskModel model, string folder)
+    public static LoraOptions Load(TaskModel model, PeftTaskType taskType, string folder)
     {
-        var config = ReadConfig(folder);
-        var path = Path.Combine(folder, WeightsFileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"No {WeightsFileName} in adapter folder {folder}.", path);
-        var header = SafetensorsHeader.Read(path);
-        var options = config.ToLoraOptions();
+        var options = ReadConfig(folder).ToLoraOptions();
         if (model.named_modules().Any(m => m.module is LoraLinear))
             throw new InvalidOperationException("The model already has LoRA layers; load an adapter into a fresh base model.");
         LoraInjector.Inject(model, options);
-        var expected = AdapterTensors(model, LoraInjector.TrainableModules(model, options.ModulesToSave));
+        LoadWeights(model, options, taskType, folder);
+        return options;
+    }
+
+    /// <summary>
+    /// Loads the adapter's weights (LoRA and head) into <paramref name="model"/>, on which LoRA was injected with
+    /// <paramref name="options"/> (the adapter's own): every tensor must have its place, of the same shape, and none may be missing.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The adapter does not fit: the message names the first mismatching key and both shapes.</exception>
+    public static void LoadWeights(TaskModel model, LoraOptions options, PeftTaskType taskType, string folder)
+    {
+        var path = WeightsPath(folder);
+        var header = SafetensorsHeader.Read(path);
+        var expected = AdapterTensors(model, LoraInjector.TrainableModules(model, options.ModulesToSave), taskType);
         foreach (var (key, entry) in header.Tensors)
         {
             if (!expected.TryGetValue(key, out var target))
@@ -121,6 +120,11 @@ public static class PeftAdapter
         {
             foreach (var t in loaded.Values) t.Dispose();
         }
-        return options;
+    }
+
+    private static string WeightsPath(string folder)
+    {
+        var path = Path.Combine(folder, WeightsFileName);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"No {WeightsFileName} in adapter folder {folder}.", path);
     }
 }

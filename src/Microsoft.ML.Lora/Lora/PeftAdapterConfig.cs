@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lora.Lora;
 /// PEFT's <c>adapter_config.json</c> for a LoRA adapter: the keys PEFT writes, with PEFT's meaning. Unknown keys are ignored on
 /// read; settings this library cannot honour (DoRA, fan-in/fan-out, trained biases, per-module rank patterns) are refused.
 /// </summary>
-public sealed record PeftAdapterConfig
+internal sealed record PeftAdapterConfig
 {
     /// <summary>File name PEFT uses.</summary>
     public const string FileName = "adapter_config.json";
@@ -35,10 +35,26 @@ public sealed record PeftAdapterConfig
     /// <summary>The base model: a Hugging Face id or folder (informational).</summary>
     public string? BaseModelNameOrPath { get; init; }
 
-    /// <summary>The equivalent <see cref="LoraOptions"/>.</summary>
+    /// <summary>PEFT's <c>target_modules</c> value for every linear layer.</summary>
+    public const string AllLinear = "all-linear";
+
+    // The one mapping between LoraOptions and adapter_config.json: FromLoraOptions and ToLoraOptions are each other's inverse.
+
+    /// <summary>The adapter config of <paramref name="options"/>, with PEFT's meaning of every key (task type and base left at their defaults).</summary>
+    public static PeftAdapterConfig FromLoraOptions(LoraOptions options) => new()
+    {
+        R = options.Rank, LoraAlpha = options.Alpha, LoraDropout = options.Dropout,
+        TargetModules = options.TargetAllLinear ? null : options.TargetModules?.ToList(),
+        TargetModulesRegex = options.TargetAllLinear ? AllLinear : options.TargetModulesRegex,
+        LayersToTransform = options.LayersToTransform?.ToList(), UseRsLora = options.UseRsLora, InitLoraWeights = options.Init,
+        ModulesToSave = options.ModulesToSave?.ToList(),
+    };
+
+    /// <summary>The equivalent <see cref="LoraOptions"/> (<c>"all-linear"</c> becomes <see cref="LoraOptions.TargetAllLinear"/>).</summary>
     public LoraOptions ToLoraOptions() => new()
     {
-        Rank = R, Alpha = LoraAlpha, Dropout = LoraDropout, TargetModules = TargetModules?.ToList(), TargetModulesRegex = TargetModulesRegex,
+        Rank = R, Alpha = LoraAlpha, Dropout = LoraDropout, TargetModules = TargetModules?.ToList(),
+        TargetModulesRegex = TargetModulesRegex == AllLinear ? null : TargetModulesRegex, TargetAllLinear = TargetModulesRegex == AllLinear,
         LayersToTransform = LayersToTransform?.ToList(), UseRsLora = UseRsLora, Init = InitLoraWeights,
         ModulesToSave = ModulesToSave?.ToList(),
     };

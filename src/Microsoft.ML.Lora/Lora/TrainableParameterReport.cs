@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Lora.Lora;
+namespace Microsoft.ML.Lora;
 
 /// <summary>Trainable versus total parameter counts, printed like PEFT's <c>print_trainable_parameters()</c>.</summary>
 public sealed record TrainableParameterReport(long Trainable, long Total)
@@ -9,7 +9,7 @@ public sealed record TrainableParameterReport(long Trainable, long Total)
     public double Percent => Total == 0 ? 0 : 100.0 * Trainable / Total;
 
     /// <summary>Counts the parameters of <paramref name="module"/> (shared tensors once).</summary>
-    public static TrainableParameterReport Of(nn.Module module)
+    internal static TrainableParameterReport Of(nn.Module module)
     {
         long trainable = 0, total = 0;
         foreach (var p in module.parameters())

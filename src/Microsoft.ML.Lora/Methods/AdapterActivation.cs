@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Lora.Methods;
+namespace Microsoft.ML.Lora;
 
 /// <summary>The nonlinearity between the down- and up-projection of a bottleneck adapter.</summary>
 public enum AdapterActivation

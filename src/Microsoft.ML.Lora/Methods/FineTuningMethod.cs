@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.Lora.Lora;
+using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Models;
 
-namespace Microsoft.ML.Lora.Methods;
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// How a pretrained encoder is fine-tuned: which parameters train and which modules are added. Every method works with
@@ -59,6 +60,16 @@ public abstract class FineTuningMethod
 
     /// <summary>A learning rate that works for this method when the options do not set one.</summary>
     public abstract double DefaultLearningRate { get; }
+
+    /// <summary>
+    /// True when the trained model can be saved as a PEFT adapter (<c>SaveAdapter</c> on a transformer): LoRA. The other
+    /// methods change or add modules PEFT's LoRA format cannot describe.
+    /// </summary>
+    public virtual bool HasPeftAdapter => false;
+
+    /// <summary>Writes the PEFT adapter of <paramref name="model"/>; only when <see cref="HasPeftAdapter"/>.</summary>
+    internal virtual void SavePeftAdapter(TaskModel model, PeftTaskType taskType, string folder, string? baseModelName)
+        => throw new InvalidOperationException($"{Name} has no PEFT adapter.");
 
     /// <summary>Adds the method's modules to <paramref name="model"/> and sets which parameters train.</summary>
     internal abstract void Apply(TaskModel model);

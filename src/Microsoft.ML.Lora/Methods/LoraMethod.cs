@@ -33,23 +33,26 @@ internal sealed class LoraMethod : FineTuningMethod
         foreach (var l in model.modules().OfType<LoraLinear>()) l.Unmerge();
     }
 
+    public override bool HasPeftAdapter => true;
+
+    internal override void SavePeftAdapter(TaskModel model, PeftTaskType taskType, string folder, string? baseModelName)
+        => PeftAdapter.Save(model, Options, taskType, folder, baseModelName);
+
     internal override JsonObject ToJson() => new()
     {
         ["kind"] = KindName,
-        ["peft_config"] = JsonNode.Parse(new PeftAdapterConfig
-        {
-            R = Options.Rank, LoraAlpha = Options.Alpha, LoraDropout = Options.Dropout, TargetModules = Options.TargetModules?.ToList(),
-            TargetModulesRegex = Options.TargetModulesRegex, LayersToTransform = Options.LayersToTransform?.ToList(),
-            UseRsLora = Options.UseRsLora, InitLoraWeights = Options.Init, ModulesToSave = Options.ModulesToSave?.ToList(),
-        }.ToJson()),
-        ["all_linear"] = Options.TargetAllLinear,
+        ["peft_config"] = JsonNode.Parse(PeftAdapterConfig.FromLoraOptions(Options).ToJson()),
     };
 
     public static LoraMethod FromJson(JsonObject json)
     {
         var options = PeftAdapterConfig.Parse(json["peft_config"]!.ToJsonString(), "model lora config").ToLoraOptions();
-        options.TargetAllLinear = json["all_linear"]?.GetValue<bool>() ?? false;
-        if (options.TargetAllLinear) options.TargetModules = null;
+        // Format-1 zips flagged all-linear beside the config instead of in target_modules.
+        if (json["all_linear"]?.GetValue<bool>() == true)
+        {
+            options.TargetAllLinear = true;
+            options.TargetModules = null;
+        }
         return new LoraMethod(options);
     }
 }

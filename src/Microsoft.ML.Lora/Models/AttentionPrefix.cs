@@ -6,7 +6,7 @@ namespace Microsoft.ML.Lora.Models;
 /// Extra key/value vectors prepended to every layer's attention (prefix tuning). Implemented by a fine-tuning method; the
 /// encoder only asks for them, so the model code stays unaware of how they are produced.
 /// </summary>
-public interface IAttentionPrefix
+internal interface IAttentionPrefix
 {
     /// <summary>Number of prefix positions added in front of the keys and values.</summary>
     int Length { get; }

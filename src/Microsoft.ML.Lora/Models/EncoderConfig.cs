@@ -8,7 +8,7 @@ namespace Microsoft.ML.Lora.Models;
 /// The shape of a BERT-family encoder, read from (and written as) a Hugging Face <c>config.json</c>.
 /// BERT/RoBERTa and DistilBERT spell the same quantities differently; this type holds one spelling.
 /// </summary>
-public sealed record EncoderConfig
+internal sealed record EncoderConfig
 {
     /// <summary>Encoder family.</summary>
     public EncoderArchitecture Architecture { get; init; } = EncoderArchitecture.Bert;
@@ -110,29 +110,33 @@ public sealed record EncoderConfig
         return c;
     }
 
-    /// <summary>Writes this config as a Hugging Face <c>config.json</c> text (the spelling of its architecture).</summary>
+    /// <summary>
+    /// Writes this config as a Hugging Face <c>config.json</c> text, the keys <c>transformers</c> writes for the architecture's
+    /// base model (sorted, as <c>to_json_string()</c> does); the one config writer (HF folders, the embedded MiniLM, model zips).
+    /// </summary>
     public string ToJson()
     {
         var o = Architecture == EncoderArchitecture.DistilBert
             ? new JsonObject
             {
-                ["model_type"] = ModelType, ["architectures"] = new JsonArray("DistilBertModel"),
-                ["vocab_size"] = VocabSize, ["dim"] = HiddenSize, ["n_layers"] = NumLayers, ["n_heads"] = NumHeads,
-                ["hidden_dim"] = IntermediateSize, ["activation"] = HiddenAct, ["dropout"] = HiddenDropout,
-                ["attention_dropout"] = AttentionDropout, ["seq_classif_dropout"] = ClassifierDropout ?? 0.2,
-                ["max_position_embeddings"] = MaxPositionEmbeddings, ["pad_token_id"] = PadTokenId,
+                ["activation"] = HiddenAct, ["architectures"] = new JsonArray("DistilBertModel"), ["attention_dropout"] = AttentionDropout,
+                ["dim"] = HiddenSize, ["dropout"] = HiddenDropout, ["hidden_dim"] = IntermediateSize, ["initializer_range"] = 0.02,
+                ["max_position_embeddings"] = MaxPositionEmbeddings, ["model_type"] = ModelType, ["n_heads"] = NumHeads, ["n_layers"] = NumLayers,
+                ["pad_token_id"] = PadTokenId, ["seq_classif_dropout"] = ClassifierDropout ?? 0.2, ["vocab_size"] = VocabSize,
             }
             : new JsonObject
             {
-                ["model_type"] = ModelType,
                 ["architectures"] = new JsonArray(Architecture == EncoderArchitecture.Roberta ? "RobertaModel" : "BertModel"),
-                ["vocab_size"] = VocabSize, ["hidden_size"] = HiddenSize, ["num_hidden_layers"] = NumLayers,
-                ["num_attention_heads"] = NumHeads, ["intermediate_size"] = IntermediateSize, ["hidden_act"] = HiddenAct,
-                ["hidden_dropout_prob"] = HiddenDropout, ["attention_probs_dropout_prob"] = AttentionDropout,
-                ["classifier_dropout"] = ClassifierDropout, ["max_position_embeddings"] = MaxPositionEmbeddings,
-                ["type_vocab_size"] = TypeVocabSize, ["layer_norm_eps"] = LayerNormEps, ["pad_token_id"] = PadTokenId,
+                ["attention_probs_dropout_prob"] = AttentionDropout, ["classifier_dropout"] = ClassifierDropout, ["hidden_act"] = HiddenAct,
+                ["hidden_dropout_prob"] = HiddenDropout, ["hidden_size"] = HiddenSize, ["initializer_range"] = 0.02,
+                ["intermediate_size"] = IntermediateSize,
+                // As text, so that 1e-12 is written 1E-12 and not as the float32 constant it may have been read from.
+                ["layer_norm_eps"] = JsonNode.Parse(LayerNormEps.ToString("R", CultureInfo.InvariantCulture)),
+                ["max_position_embeddings"] = MaxPositionEmbeddings, ["model_type"] = ModelType, ["num_attention_heads"] = NumHeads,
+                ["num_hidden_layers"] = NumLayers, ["pad_token_id"] = PadTokenId, ["position_embedding_type"] = "absolute",
+                ["torch_dtype"] = "float32", ["type_vocab_size"] = TypeVocabSize, ["use_cache"] = true, ["vocab_size"] = VocabSize,
             };
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
     private static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lora.Models;
 /// A BERT-family encoder: token ids → last hidden state. Module and parameter names are the Hugging Face ones
 /// (relative to <c>bert.</c> / <c>roberta.</c> / <c>distilbert.</c>), so checkpoints and PEFT adapters map one to one.
 /// </summary>
-public abstract class EncoderModel : NamedModule
+internal abstract class EncoderModel : NamedModule
 {
     private protected readonly LayerContext LayerContext = new();
 
@@ -75,9 +75,6 @@ public abstract class EncoderModel : NamedModule
         if (!layout.FirstTokensAreReal) return layout.Unpack(EncodeCore(inputIds, layout, tokenTypeIds, firstTokenOnly: false))[.., 0];
         return EncodeCore(inputIds, layout, tokenTypeIds, firstTokenOnly: true);
     }
-
-    /// <summary>BERT's pooled output for <paramref name="sequenceOutput"/>; only when <see cref="HasPooler"/>.</summary>
-    public Tensor Pool(Tensor sequenceOutput) => PoolFirstToken(sequenceOutput[.., 0]);
 
     /// <summary>BERT's pooled output from the first token's hidden state [batch, hidden].</summary>
     internal virtual Tensor PoolFirstToken(Tensor firstToken) => throw new InvalidOperationException($"{Config.ModelType} encoder has no pooler.");

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Lora.Models;
 /// Base of every block in this library's encoders: children are fields named exactly as the Hugging Face modules, so
 /// <c>state_dict</c> keys equal the checkpoint's (and PEFT's) keys; fine-tuning methods swap a child in place by name.
 /// </summary>
-public abstract class NamedModule : nn.Module
+internal abstract class NamedModule : nn.Module
 {
     /// <summary>Creates the module; derived constructors call <c>RegisterComponents()</c> once their fields are set.</summary>
     protected NamedModule(string name) : base(name) { }

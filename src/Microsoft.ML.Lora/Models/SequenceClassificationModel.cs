@@ -9,7 +9,7 @@ namespace Microsoft.ML.Lora.Models;
 /// BERT: pooler → dropout → <c>classifier</c>; RoBERTa: <c>classifier.dense</c> → tanh → <c>classifier.out_proj</c> on
 /// &lt;s&gt;; DistilBERT: <c>pre_classifier</c> → ReLU → dropout → <c>classifier</c> on [CLS].
 /// </summary>
-public sealed class SequenceClassificationModel : TaskModel
+internal sealed class SequenceClassificationModel : TaskModel
 {
     private readonly Func<Tensor, Tensor> head;   // first token's hidden state [B, H] → logits
     private readonly List<string> headModules = new();

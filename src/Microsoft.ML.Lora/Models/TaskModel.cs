@@ -8,7 +8,7 @@ namespace Microsoft.ML.Lora.Models;
 /// the encoder under <c>bert.</c> / <c>roberta.</c> / <c>distilbert.</c>, the head at the root (<c>classifier</c>, ...). With this
 /// layout <c>state_dict()</c> keys are Hugging Face's and PEFT keys are <c>base_model.model.</c> + key.
 /// </summary>
-public abstract class TaskModel : NamedModule
+internal abstract class TaskModel : NamedModule
 {
     private protected TaskModel(string name, EncoderModel encoder, int numLabels) : base(name)
     {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Models;
 
 /// <summary>Token classification (NER) as Hugging Face's <c>*ForTokenClassification</c>: dropout → <c>classifier</c> on every token.</summary>
-public sealed class TokenClassificationModel : TaskModel
+internal sealed class TokenClassificationModel : TaskModel
 {
     private readonly nn.Module<Tensor, Tensor> classifier;
     private readonly nn.Module<Tensor, Tensor> dropout;

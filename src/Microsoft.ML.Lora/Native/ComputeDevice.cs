@@ -1,6 +1,4 @@
-using static TorchSharp.torch;
-
-namespace Microsoft.ML.Lora.Native;
+namespace Microsoft.ML.Lora;
 
 /// <summary>Where training and scoring run.</summary>
 public enum ComputeDevice
@@ -11,38 +9,4 @@ public enum ComputeDevice
     Cpu,
     /// <summary>A CUDA GPU (needs the <c>TorchSharp-cuda-*</c> backend package; see the README's GPU section).</summary>
     Cuda,
-}
-
-/// <summary>Turns a <see cref="ComputeDevice"/> preference into a TorchSharp device.</summary>
-public static class DeviceSelector
-{
-    /// <summary>
-    /// Picks the device. <paramref name="gpuDeviceId"/> is ML.NET's <c>MLContext.GpuDeviceId</c>. When CUDA is asked for
-    /// but unavailable, falls back to the CPU with a log line if <paramref name="fallbackToCpu"/>, else throws.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">CUDA requested, not available, and no fallback allowed.</exception>
-    public static Device Select(ComputeDevice preference, int? gpuDeviceId, bool fallbackToCpu, Action<string>? log = null)
-    {
-        if (preference == ComputeDevice.Cpu) return CPU;
-        bool hasCuda = CudaAvailable();
-        if (hasCuda)
-        {
-            int count = cuda.device_count();
-            int id = gpuDeviceId ?? 0;
-            if (id < 0 || id >= count)
-                throw new ArgumentOutOfRangeException(nameof(gpuDeviceId), id, $"GPU device id {id} does not exist: {count} CUDA device(s) available.");
-            return new Device(TorchSharp.DeviceType.CUDA, id);
-        }
-        if (preference == ComputeDevice.Cuda && !fallbackToCpu)
-            throw new InvalidOperationException("CUDA was requested but TorchSharp reports no CUDA device. Reference the CUDA backend (build with -p:TorchBackend=cuda) on a machine with an NVIDIA GPU, or allow FallbackToCpu.");
-        if (preference == ComputeDevice.Cuda || gpuDeviceId is not null)
-            log?.Invoke("CUDA is not available (CPU backend referenced or no GPU): running on the CPU.");
-        return CPU;
-    }
-
-    private static bool CudaAvailable()
-    {
-        try { return cuda.is_available(); }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException) { return false; }
-    }
 }

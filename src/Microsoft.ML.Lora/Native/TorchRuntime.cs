@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Native;
 
 /// <summary>Process-wide native settings: intra-op threads and the C heap.</summary>
-public static class TorchRuntime
+internal static class TorchRuntime
 {
     private static readonly object Gate = new();
 
@@ -16,6 +16,7 @@ public static class TorchRuntime
     {
         int n = threads ?? Environment.ProcessorCount;
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must be at least 1.");
+        TorchNativeLibrary.EnsureLoaded();
         lock (Gate)
             if (get_num_threads() != n) set_num_threads(n);
     }

@@ -1,6 +1,7 @@
 using System.Text;
+using Microsoft.ML.Lora.Ner;
 
-namespace Microsoft.ML.Lora.Ner;
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// Reads CoNLL-format sequence-labelling files: one token per line, the word in the first column and the tag in the last,
@@ -20,7 +21,7 @@ public static class ConllReader
     /// <param name="path">The file to read.</param>
     /// <param name="sourceScheme">
     /// When given, every tag is checked against this scheme and the tags are converted to IOB2
-    /// (see <see cref="TagSchemeConverter"/>); when null, tags are returned as written, unchecked.
+    /// first; when null, tags are returned as written, unchecked.
     /// </param>
     /// <returns>The sentences in file order.</returns>
     /// <exception cref="InvalidDataException">A line has fewer than two columns, or a tag is not valid in <paramref name="sourceScheme"/>; the message names the file and line.</exception>

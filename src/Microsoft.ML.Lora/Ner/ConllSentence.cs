@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Lora.Ner;
+namespace Microsoft.ML.Lora;
 
 /// <summary>One sentence read from a CoNLL file: its words and one tag per word.</summary>
 /// <param name="Words">The words, from the first column.</param>

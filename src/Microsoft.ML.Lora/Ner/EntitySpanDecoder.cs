@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Lora.Ner;
 
 /// <summary>Turns a sentence's predicted tags into the entities they mark.</summary>
-public static class EntitySpanDecoder
+internal static class EntitySpanDecoder
 {
     /// <summary>
     /// Extracts the entities from one sentence's predicted tags.

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Lora.Ner;
+namespace Microsoft.ML.Lora;
 
 /// <summary>Entity-level precision, recall and F1 for one entity type (or, in <see cref="NerMetrics"/>, for all types together).</summary>
 public sealed class EntityTypeMetrics

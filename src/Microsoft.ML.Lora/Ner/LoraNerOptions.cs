@@ -1,7 +1,7 @@
-namespace Microsoft.ML.Lora.Ner;
+namespace Microsoft.ML.Lora;
 
-/// <summary>Options of <see cref="LoraNerEstimator"/>: columns, tag scheme and windowing, plus everything in <see cref="LoraFineTuningOptions"/>.</summary>
-public sealed class LoraNerOptions : LoraFineTuningOptions
+/// <summary>Options of <see cref="LoraNerEstimator"/>: columns, tag scheme and windowing, plus everything in <see cref="FineTuningOptions"/>.</summary>
+public sealed class LoraNerOptions : FineTuningOptions
 {
     /// <summary>
     /// The words: a String column (a sentence, split into words on whitespace) or a vector-of-String column (the words
@@ -26,13 +26,13 @@ public sealed class LoraNerOptions : LoraFineTuningOptions
 
     /// <summary>
     /// The scheme the label tags are written in. Training, prediction and evaluation use IOB2; IO, IOB1 and BIOES labels are
-    /// converted to IOB2 with <see cref="TagSchemeConverter"/>. Default <see cref="TagScheme.Iob2"/> (invalid IOB2, such as an
+    /// converted to IOB2 first. Default <see cref="TagScheme.Iob2"/> (invalid IOB2, such as an
     /// <c>I-X</c> after <c>O</c>, is repaired the way conlleval reads it).
     /// </summary>
     public TagScheme LabelScheme { get; set; } = TagScheme.Iob2;
 
     /// <summary>
-    /// A sentence longer than <see cref="LoraFineTuningOptions.MaxSequenceLength"/> is cut, at word boundaries, into windows
+    /// A sentence longer than <see cref="FineTuningOptions.MaxSequenceLength"/> is cut, at word boundaries, into windows
     /// that share this many sub-tokens with the window before them (Hugging Face's <c>stride</c>); every word is trained on
     /// and predicted. Null = half a window. Must be less than a window's content (the maximum length minus [CLS] and [SEP]).
     /// </summary>

@@ -1,52 +1,42 @@
-using System.Text.Json.Nodes;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora;
 using Microsoft.ML.Lora.Ner;
 using Microsoft.ML.Lora.Persistence;
 using Microsoft.ML.Lora.Pipeline;
-using Microsoft.ML.Lora.Training;
 using Microsoft.ML.Runtime;
 
 [assembly: LoadableClass(typeof(LoraNerTransformer), null, typeof(SignatureLoadModel), "LoRA named-entity recognition", LoraNerTransformer.LoaderSignature)]
 
-namespace Microsoft.ML.Lora.Ner;
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// A fine-tuned named-entity tagger. Adds <c>PredictedLabel</c> (one IOB2 tag per word, a variable-length vector of a key
 /// type whose key values are <see cref="Tags"/>) and <c>Confidence</c> (per word, the probability of its tag). Predictions
 /// are valid IOB2: an <c>I-X</c> after <c>O</c> or another type is repaired into <c>B-X</c>. Sentences longer than the
 /// model's maximum length are scored in overlapping windows, so every word gets a tag. Scoring, PredictionEngine use, PEFT
-/// export and .zip persistence are those of every <see cref="LoraFineTunedTransformer"/>.
+/// export and .zip persistence are those of every <see cref="FineTunedTransformer"/>.
 /// </summary>
-public sealed class LoraNerTransformer : LoraFineTunedTransformer
+public sealed class LoraNerTransformer : FineTunedTransformer
 {
     internal const string LoaderSignature = "LoraNerXf";
 
-    private readonly NerColumns columns;
-    private readonly NerTagSet tags;
+    private readonly NerTask task;
 
-    internal LoraNerTransformer(IHostEnvironment env, FineTunedModel model, NerColumns columns, NerTagSet tags, TagScheme labelScheme,
-        int windowOverlap, int scoringBatchSize, TrainingHistory? history)
-        : base(env, nameof(LoraNerTransformer), model, scoringBatchSize, history)
-    {
-        this.columns = columns;
-        this.tags = tags;
-        LabelScheme = labelScheme;
-        WindowOverlap = windowOverlap;
-    }
+    internal LoraNerTransformer(IHostEnvironment env, NerTask task, FineTunedModel model, int scoringBatchSize, TrainingHistory? history)
+        : base(env, nameof(LoraNerTransformer), task, model, scoringBatchSize, history)
+        => this.task = task;
 
     /// <summary>The IOB2 tags the model predicts, in key order (key 1 = <c>Tags[0]</c>).</summary>
-    public IReadOnlyList<string> Tags => tags.Tags;
+    public IReadOnlyList<string> Tags => task.Tags.Tags;
 
     /// <summary>The entity types the model knows, in ordinal order.</summary>
-    public IReadOnlyList<string> EntityTypes => tags.Tags.Where(t => t.StartsWith("B-", StringComparison.Ordinal)).Select(t => t[2..]).Order(StringComparer.Ordinal).ToArray();
+    public IReadOnlyList<string> EntityTypes => task.Tags.Tags.Where(t => t.StartsWith("B-", StringComparison.Ordinal)).Select(t => t[2..]).Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>The scheme the training labels were written in (they were converted to IOB2 for training).</summary>
-    public TagScheme LabelScheme { get; }
+    public TagScheme LabelScheme => task.LabelScheme;
 
     /// <summary>Sub-tokens shared by consecutive windows of a long sentence.</summary>
-    public int WindowOverlap { get; }
+    public int WindowOverlap => task.WindowOverlap;
 
     /// <summary>Longest input in tokens, <c>[CLS]</c> and <c>[SEP]</c> included: the size of a window.</summary>
     public int MaxSequenceLength => Model.MaxSequenceLength;
@@ -63,13 +53,13 @@ public sealed class LoraNerTransformer : LoraFineTunedTransformer
     {
         ArgumentNullException.ThrowIfNull(words);
         var array = words.ToArray();
-        var p = NerScoring.Predict(Model, tags, new[] { array }, WindowOverlap, ScoringBatchSize, out _)[0];
+        var p = NerScoring.Predict(Model, task.Tags, new[] { array }, WindowOverlap, ScoringBatchSize, out _)[0];
         return ToEntities(array, p.Keys, p.Confidences);
     }
 
     /// <summary>
     /// Turns one prediction (the <c>PredictedLabel</c> and <c>Confidence</c> of a row, e.g. from a PredictionEngine) into
-    /// entities, read with conlleval's rules by <see cref="EntitySpanDecoder"/> after <see cref="TagSchemeConverter.RepairIob2"/>.
+    /// entities as <see cref="EntitySpan.FromTags"/> reads tags: repaired into valid IOB2, then read with conlleval's rules.
     /// </summary>
     /// <param name="words">The row's words (for a sentence column, the sentence split on whitespace).</param>
     /// <param name="predictedLabel">One tag key per word (1-based, as in <c>PredictedLabel</c>).</param>
@@ -85,15 +75,12 @@ public sealed class LoraNerTransformer : LoraFineTunedTransformer
         for (int i = 0; i < names.Length; i++)
         {
             uint key = predictedLabel[i];
-            if (key == 0 || key > tags.Count)
-                throw new ArgumentException($"Predicted tag {i} has key {key}; the model's keys are 1 to {tags.Count}.", nameof(predictedLabel));
-            names[i] = tags.Tags[(int)key - 1];
+            if (key == 0 || key > task.Tags.Count)
+                throw new ArgumentException($"Predicted tag {i} has key {key}; the model's keys are 1 to {task.Tags.Count}.", nameof(predictedLabel));
+            names[i] = task.Tags.Tags[(int)key - 1];
         }
-        return EntitySpanDecoder.Decode(words, TagSchemeConverter.RepairIob2(names), confidence);
+        return EntitySpan.FromTags(words, names, confidence);
     }
-
-    private protected override IRowScorer CreateScorer(DataViewSchema input)
-        => new NerScorer(input, Model, tags, columns, WindowOverlap, ScoringBatchSize, Host);
 
     // ---- ML.NET persistence ----
 
@@ -101,27 +88,12 @@ public sealed class LoraNerTransformer : LoraFineTunedTransformer
         modelSignature: "LORANER_", verWrittenCur: 0x00010001, verReadableCur: 0x00010001, verWeCanReadBack: 0x00010001,
         loaderAssemblyName: typeof(LoraNerTransformer).Assembly.FullName, loaderSignature: LoaderSignature);
 
-    private protected override string TaskName => TaskNames.TokenClassification;
-
     private protected override VersionInfo VersionInfo => GetVersionInfo();
-
-    private protected override JsonObject TaskSettings() => new()
-    {
-        ["sentence"] = columns.Sentence, ["label"] = columns.Label, ["predicted_label"] = columns.PredictedLabel,
-        ["confidence"] = columns.Confidence, ["tags"] = new JsonArray(tags.Tags.Select(t => (JsonNode?)t).ToArray()),
-        ["label_scheme"] = LabelScheme.ToString(), ["window_overlap"] = WindowOverlap, ["scoring_batch_size"] = ScoringBatchSize,
-    };
 
     // Found by ML.NET's ComponentCatalog through the LoadableClass attribute: no registration call is needed.
     private static LoraNerTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
-        var (fine, s) = ModelPackage.Load(env, ctx, GetVersionInfo(), TaskNames.TokenClassification, (enc, n, _) => new TokenClassificationModel(enc, n));
-        var tags = new NerTagSet(s["tags"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray());
-        if (tags.Count != fine.Model.NumLabels)
-            throw new InvalidDataException($"model entry '{ctx.Directory}': {tags.Count} tags for a head of {fine.Model.NumLabels} outputs.");
-        var columns = new NerColumns(s["sentence"]!.GetValue<string>(), s["label"]!.GetValue<string>(), s["predicted_label"]!.GetValue<string>(),
-            s["confidence"]!.GetValue<string>());
-        return new LoraNerTransformer(env, fine, columns, tags, Enum.Parse<TagScheme>(s["label_scheme"]!.GetValue<string>()),
-            s["window_overlap"]!.GetValue<int>(), s["scoring_batch_size"]!.GetValue<int>(), null);
+        var loaded = ModelPackage.Load(env, ctx, GetVersionInfo(), NerTask.TaskName, NerTask.FromJson);
+        return new LoraNerTransformer(env, loaded.Task, loaded.Model, loaded.ScoringBatchSize, null);
     }
 }

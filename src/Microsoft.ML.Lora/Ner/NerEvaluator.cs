@@ -9,7 +9,7 @@ namespace Microsoft.ML.Lora.Ner;
 /// IOB2, IOB1, IO and BIOES tags are all read this way; gold and predictions should use the same scheme, since token
 /// accuracy compares the tags as written. Sentences never share an entity.
 /// </remarks>
-public sealed class NerEvaluator
+internal sealed class NerEvaluator
 {
     // Indices into the per-type count arrays.
     private const int Gold = 0;

@@ -1,12 +1,12 @@
 using System.Collections.ObjectModel;
 
-namespace Microsoft.ML.Lora.Ner;
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// Entity-level scores of predicted tags against gold tags, defined as conlleval and seqeval's default mode define them:
 /// an entity counts as correct only when its type, first word and last word all match a gold entity.
 /// </summary>
-/// <remarks>Computed by <see cref="NerEvaluator"/>; immutable.</remarks>
+/// <remarks>Computed by <c>EvaluateNer</c> on the multiclass catalog; immutable.</remarks>
 public sealed class NerMetrics
 {
     private readonly EntityTypeMetrics _overall;

@@ -8,48 +8,40 @@ namespace Microsoft.ML.Lora.Ner;
 internal sealed class NerScorer : RowScorer<string[], NerPrediction>
 {
     private readonly FineTunedModel model;
-    private readonly NerTagSet tags;
-    private readonly NerColumns columns;
-    private readonly int overlap;
-    private readonly int batchSize;
-    private readonly IHost host;
+    private readonly NerTask task;
+    private readonly ScoringContext context;
 
-    public NerScorer(DataViewSchema input, FineTunedModel model, NerTagSet tags, NerColumns columns, int overlap, int batchSize, IHost host)
+    public NerScorer(DataViewSchema input, FineTunedModel model, NerTask task, ScoringContext context)
     {
-        NerColumnTypes.RequireWords(input, columns.Sentence, "Sentence");
+        NerColumnTypes.RequireWords(input, task.Columns.Sentence, "Sentence");
         this.model = model;
-        this.tags = tags;
-        this.columns = columns;
-        this.overlap = overlap;
-        this.batchSize = batchSize;
-        this.host = host;
-        InputColumns = new[] { columns.Sentence };
-        var keyAnnotations = new DataViewSchema.Annotations.Builder();
-        new KeyValueNames("Text", tags.Tags).AddTo(keyAnnotations);
+        this.task = task;
+        this.context = context;
+        InputColumns = new[] { task.Columns.Sentence };
+        var tags = new KeyValueNames("Text", task.Tags.Tags);
+        var (predicted, confidence) = (task.Outputs[0], task.Outputs[1]);
         Outputs = new[]
         {
-            OutputColumn<NerPrediction>.Create<VBuffer<uint>>(columns.PredictedLabel, PredictedLabelType(tags.Count), keyAnnotations.ToAnnotations(),
-                (in NerPrediction p, ref VBuffer<uint> dst) => Copy(p.Keys, ref dst)),
-            OutputColumn<NerPrediction>.Create<VBuffer<float>>(columns.Confidence, new VectorDataViewType(NumberDataViewType.Single), null,
-                (in NerPrediction p, ref VBuffer<float> dst) => Copy(p.Confidences, ref dst)),
+            predicted.Bind(PredictedLabelType(task.Tags.Count), tags, (in NerPrediction p, ref VBuffer<uint> dst) => Copy(p.Keys, ref dst)),
+            confidence.Bind(new VectorDataViewType(NumberDataViewType.Single), null, (in NerPrediction p, ref VBuffer<float> dst) => Copy(p.Confidences, ref dst)),
         };
     }
 
-    /// <summary>A variable-length vector of the tag key type.</summary>
-    public static VectorDataViewType PredictedLabelType(int tagCount) => new(new KeyDataViewType(typeof(uint), tagCount));
+    // A variable-length vector of the tag key type.
+    private static VectorDataViewType PredictedLabelType(int tagCount) => new(new KeyDataViewType(typeof(uint), tagCount));
 
     public override IReadOnlyList<string> InputColumns { get; }
 
     public override IReadOnlyList<OutputColumn<NerPrediction>> Outputs { get; }
 
-    public override Func<string[]> CreateReader(DataViewRow row) => NerColumnTypes.WordReader(row, row.Schema[columns.Sentence]);
+    public override Func<string[]> CreateReader(DataViewRow row) => NerColumnTypes.WordReader(row, row.Schema[task.Columns.Sentence]);
 
     public override NerPrediction[] Score(IReadOnlyList<string[]> inputs)
     {
-        var result = NerScoring.Predict(model, tags, inputs, overlap, batchSize, out int clipped);
+        var result = NerScoring.Predict(model, task.Tags, inputs, task.WindowOverlap, context.BatchSize, out int clipped);
         if (clipped > 0)
         {
-            using var ch = host.Start("Score");
+            using var ch = context.Host.Start("Score");
             ch.Warning($"{clipped} word(s) of the scored rows have more than {model.MaxSequenceLength - 2} sub-tokens; each is tagged from its first ones.");
         }
         return result;

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lora.Calibration;
 using Microsoft.ML.Lora.Pipeline;
 
 namespace Microsoft.ML.Lora.Ner;
@@ -21,13 +22,12 @@ internal static class NerScoring
         for (int k = 0; k < windows.Count; k++)
         {
             var w = windows[k];
-            for (int j = 0; j < w.WordCount; j++)
+            foreach (var (word, position) in w.OwnedWords())
             {
-                if (!w.Owns[j]) continue;
-                var p = Softmax.Probabilities(logits[k].AsSpan(w.WordPositions[j] * classes, classes));
+                var p = Softmax.Probabilities(logits[k].AsSpan(position * classes, classes));
                 int best = Softmax.ArgMax(p);
-                tagIndex[w.Sentence][w.FirstWord + j] = best;
-                confidence[w.Sentence][w.FirstWord + j] = p[best];
+                tagIndex[w.Sentence][word] = best;
+                confidence[w.Sentence][word] = p[best];
             }
         }
         var result = new NerPrediction[sentences.Count];

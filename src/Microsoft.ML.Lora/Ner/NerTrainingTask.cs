@@ -1,3 +1,4 @@
+using Microsoft.ML.Lora.Tokenization;
 using Microsoft.ML.Lora.Training;
 using static TorchSharp.torch;
 
@@ -40,12 +41,10 @@ internal sealed class NerTrainingTask(int padId, NerTagSet tags) : ITrainingTask
                 var e = examples[i];
                 if (!sentences.TryGetValue(e.Sentence, out var s))
                     sentences[e.Sentence] = s = (new int[e.SentenceWordCount], new int[e.SentenceWordCount]);
-                for (int j = 0; j < e.WordCount; j++)
+                foreach (var (word, position) in e.OwnedWords())
                 {
-                    if (!e.Owns[j]) continue;
-                    int position = e.WordPositions[j];
-                    s.Gold[e.FirstWord + j] = e.Labels![position];
-                    s.Predicted[e.FirstWord + j] = (int)predicted[i * length + position];
+                    s.Gold[word] = e.Labels![position];
+                    s.Predicted[word] = (int)predicted[i * length + position];
                 }
             }
         }

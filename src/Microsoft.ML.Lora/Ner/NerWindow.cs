@@ -46,6 +46,16 @@ internal sealed class NerWindow
     public bool[] Owns { get; }
 
     /// <summary>
+    /// The words whose prediction comes from this window: each one's index in the sentence and the position in
+    /// <see cref="Ids"/> of its first sub-token (where its tag is read). Training metrics and scoring gather words through it.
+    /// </summary>
+    public IEnumerable<(int Word, int Position)> OwnedWords()
+    {
+        for (int j = 0; j < WordCount; j++)
+            if (Owns[j]) yield return (FirstWord + j, WordPositions[j]);
+    }
+
+    /// <summary>
     /// Per token: the tag index on each word's first sub-token, <see cref="IgnoredLabel"/> on its other sub-tokens and on
     /// <c>[CLS]</c>/<c>[SEP]</c>. Null when the sentence is unlabelled (scoring).
     /// </summary>

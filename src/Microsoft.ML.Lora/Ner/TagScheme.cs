@@ -1,8 +1,8 @@
-namespace Microsoft.ML.Lora.Ner;
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// How the tags of a sequence-labelling data set mark where entities begin and end.
-/// Everything in this library works in <see cref="Iob2"/>; <see cref="TagSchemeConverter"/> converts the others.
+/// Everything in this library works in <see cref="Iob2"/>; the others are converted to it on input.
 /// </summary>
 public enum TagScheme
 {

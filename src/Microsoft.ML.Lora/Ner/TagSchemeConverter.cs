@@ -9,7 +9,7 @@ namespace Microsoft.ML.Lora.Ner;
 /// as the boundary between two adjacent entities of the same type; for BIOES, <c>S-X</c> becomes <c>B-X</c> and <c>E-X</c>
 /// becomes <c>I-X</c>.
 /// </remarks>
-public static class TagSchemeConverter
+internal static class TagSchemeConverter
 {
     /// <summary>Converts one sentence's tags from <paramref name="scheme"/> to IOB2.</summary>
     /// <param name="tags">The sentence's tags: <c>O</c> or a prefix the scheme allows, a hyphen and a non-empty type.</param>

@@ -4,12 +4,11 @@
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Core")]
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Data")]
 
-namespace System.Runtime.CompilerServices
+namespace System.Runtime.CompilerServices;
+
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+internal sealed class IgnoresAccessChecksToAttribute : Attribute
 {
-    [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
-    internal sealed class IgnoresAccessChecksToAttribute : Attribute
-    {
-        public IgnoresAccessChecksToAttribute(string assemblyName) => AssemblyName = assemblyName;
-        public string AssemblyName { get; }
-    }
+    public IgnoresAccessChecksToAttribute(string assemblyName) => AssemblyName = assemblyName;
+    public string AssemblyName { get; }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lora.Tokenization;
 using Microsoft.ML.Lora.Training;
 
 namespace Microsoft.ML.Lora.Pipeline;
@@ -10,10 +11,12 @@ internal static class BatchedLogits
 {
     /// <summary>
     /// Row r's result has <c>NumLabels</c> values (<paramref name="perToken"/> false) or
-    /// <c>ids[r].Length × NumLabels</c> values (true). <paramref name="typeIds"/> may be null (all zero).
+    /// <c>ids[r].Length × NumLabels</c> values (true). <paramref name="typeIds"/> may be null (all zero); they are passed only
+    /// to models that have more than one token type (BERT), others see none.
     /// </summary>
     public static float[][] Compute(FineTunedModel model, IReadOnlyList<int[]> ids, IReadOnlyList<int[]>? typeIds, int batchSize, bool perToken)
     {
+        if (model.Model.Encoder.Config.TypeVocabSize <= 1) typeIds = null;
         var result = new float[ids.Count][];
         int labels = model.Model.NumLabels;
         foreach (var batch in LengthBucketing.ScoringBatches(ids.Select(r => r.Length).ToArray(), batchSize))

@@ -7,28 +7,30 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Pipeline;
 
 /// <summary>
-/// A trained task model ready to score: weights in inference form (LoRA merged), tokenizer, method and the base it came
-/// from. Shared by the transformers of every task; scoring from several threads at once is safe (inference mode is
+/// A trained task model ready to score: weights in inference form (LoRA merged), tokenizer, method, head and the base it
+/// came from. Shared by the transformers of every task; scoring from several threads at once is safe (inference mode is
 /// per thread and nothing here changes after construction).
 /// </summary>
 internal sealed class FineTunedModel
 {
-    public FineTunedModel(TaskModel model, TextTokenizer tokenizer, FineTuningMethod method, string baseModelName, bool baseIsEmbedded,
-        int maxSequenceLength, Device device)
+    /// <summary>Puts <paramref name="ready"/> (trained, or loaded) into inference form.</summary>
+    public FineTunedModel(ReadyModel ready)
     {
-        Model = model;
-        Tokenizer = tokenizer;
-        Method = method;
-        BaseModelName = baseModelName;
-        BaseIsEmbedded = baseIsEmbedded;
-        MaxSequenceLength = maxSequenceLength;
-        Device = device;
-        Parameters = TrainableParameterReport.Of(model);
-        model.eval();
-        method.PrepareForInference(model);
+        Model = ready.Model;
+        Tokenizer = ready.Base.Tokenizer;
+        Method = ready.Method;
+        Head = ready.Head;
+        BaseModelName = ready.Base.Name;
+        BaseIsEmbedded = ready.Base.IsEmbedded;
+        MaxSequenceLength = ready.Base.MaxSequenceLength;
+        Device = ready.Device;
+        Parameters = TrainableParameterReport.Of(Model);
+        Model.eval();
+        Method.PrepareForInference(Model);
     }
 
     public TaskModel Model { get; }
+    public HeadSpec Head { get; }
     public TextTokenizer Tokenizer { get; }
     public FineTuningMethod Method { get; }
     public string BaseModelName { get; }

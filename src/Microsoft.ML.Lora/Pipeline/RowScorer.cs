@@ -2,7 +2,7 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Lora.Pipeline;
 
-/// <summary>A scorer seen without its row types: what <see cref="LoraFineTunedTransformer"/> needs to serve ML.NET.</summary>
+/// <summary>A scorer seen without its row types: what <see cref="FineTunedTransformer"/> needs to serve ML.NET.</summary>
 internal interface IRowScorer
 {
     /// <summary>The schema of the scored data.</summary>
@@ -16,9 +16,9 @@ internal interface IRowScorer
 }
 
 /// <summary>
-/// What a task transformer tells the shared scoring plumbing: which input columns it reads, how to read one row, how to
-/// score many rows at once, and the output columns it adds. The plumbing turns this into an IDataView that scores in
-/// batches and into an IRowToRowMapper for PredictionEngine.
+/// What a task's scorer tells the shared scoring plumbing: which input columns it reads, how to read one row, how to
+/// score many rows at once, and the output columns it adds (its task's <see cref="OutputSpec"/>s, bound). The plumbing
+/// turns this into an IDataView that scores in batches and into an IRowToRowMapper for PredictionEngine.
 /// </summary>
 internal abstract class RowScorer<TInput, TOutput> : IRowScorer
 {
@@ -46,35 +46,4 @@ internal abstract class RowScorer<TInput, TOutput> : IRowScorer
     public IDataView ScoreInBatches(IDataView input, int lookAheadRows) => new BatchScoringDataView<TInput, TOutput>(input, this, lookAheadRows);
 
     public IRowToRowMapper RowMapper(DataViewSchema input) => new BatchScoringRowMapper<TInput, TOutput>(input, this);
-}
-
-/// <summary>One output column: name, type, annotations and how to read its value from a row's scoring result.</summary>
-internal abstract class OutputColumn<TOutput>
-{
-    protected OutputColumn(string name, DataViewType type, DataViewSchema.Annotations? annotations)
-    {
-        Name = name;
-        Type = type;
-        Annotations = annotations ?? DataViewSchema.Annotations.Empty;
-    }
-
-    public string Name { get; }
-    public DataViewType Type { get; }
-    public DataViewSchema.Annotations Annotations { get; }
-
-    /// <summary>A getter for this column; <paramref name="current"/> returns the current row's result.</summary>
-    public abstract Delegate MakeGetter(Func<TOutput> current);
-
-    public static OutputColumn<TOutput> Create<TValue>(string name, DataViewType type, DataViewSchema.Annotations? annotations,
-        ValueMapper<TOutput, TValue> read) => new Typed<TValue>(name, type, annotations, read);
-
-    private sealed class Typed<TValue>(string name, DataViewType type, DataViewSchema.Annotations? annotations, ValueMapper<TOutput, TValue> read)
-        : OutputColumn<TOutput>(name, type, annotations)
-    {
-        public override Delegate MakeGetter(Func<TOutput> current) => (ValueGetter<TValue>)((ref TValue value) =>
-        {
-            var row = current();
-            read(in row, ref value);
-        });
-    }
 }

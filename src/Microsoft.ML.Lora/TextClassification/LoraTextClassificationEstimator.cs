@@ -1,11 +1,8 @@
-using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Calibration;
-using Microsoft.ML.Lora.Models;
 using Microsoft.ML.Lora.Pipeline;
-using Microsoft.ML.Lora.Persistence;
+using Microsoft.ML.Lora.TextClassification;
 using Microsoft.ML.Runtime;
 
-namespace Microsoft.ML.Lora.TextClassification;
+namespace Microsoft.ML.Lora;
 
 /// <summary>
 /// Fine-tunes a pretrained encoder (LoRA by default) to classify a text (or a pair of texts) into the classes of a key
@@ -14,7 +11,7 @@ namespace Microsoft.ML.Lora.TextClassification;
 /// </summary>
 /// <remarks>
 /// Empty or whitespace-only texts are valid input: they are encoded as <c>[CLS] [SEP]</c> and get a prediction (the
-/// training log counts them). Texts longer than <see cref="LoraFineTuningOptions.MaxSequenceLength"/> tokens are
+/// training log counts them). Texts longer than <see cref="FineTuningOptions.MaxSequenceLength"/> tokens are
 /// truncated, and the number of truncated rows is logged.
 /// </remarks>
 public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassificationTransformer>
@@ -34,60 +31,15 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
     }
 
     /// <summary>Trains on <paramref name="input"/> and returns the fine-tuned transformer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type (the message names it).</exception>
+    /// <exception cref="InvalidDataException">A row has a missing label (the message names the row).</exception>
     public LoraTextClassificationTransformer Fit(IDataView input)
     {
-        var host = env.Register("LoraTextClassification");
-        using var ch = host.Start("Fit");
-        var (labelColumn, labelType) = ColumnChecks.RequireKey(input.Schema, options.LabelColumnName, "Label");
-        ColumnChecks.RequireText(input.Schema, options.Sentence1ColumnName, "Sentence1");
-        if (options.Sentence2ColumnName is { } s2) ColumnChecks.RequireText(input.Schema, s2, "Sentence2");
-        int classes = (int)labelType.Count;
-
-        var session = new FineTuningSession(env, options, ch);
-        var reader = new TextClassificationDataReader(session.Tokenizer, session.MaxSequenceLength, options);
-        var train = reader.ReadLabelled(input, "training data", ch);
-        if (train.Count == 0) throw new InvalidOperationException("The training data has no rows.");
-        List<ClassificationExample>? validation = null;
-        if (options.ValidationSet is { } val)
-        {
-            var (_, valType) = ColumnChecks.RequireKey(val.Schema, options.LabelColumnName, "Validation label");
-            if (valType.Count != labelType.Count)
-                throw new ArgumentOutOfRangeException(options.LabelColumnName, $"Validation label column '{options.LabelColumnName}' has {valType.Count} classes, the training data {labelType.Count}: map both with the same MapValueToKey.");
-            validation = reader.ReadLabelled(val, "validation data", ch);
-        }
-
-        var model = session.BuildModel((enc, poolerIsHead) => new SequenceClassificationModel(enc, classes, poolerIsHead), needsPooler: true,
-            trainPooler: options.TrainPooler ?? (options.BaseModel.IsEmbedded ? true : null));
-        var task = new TextClassificationTrainingTask(session.Tokenizer.PadId, session.Config.TypeVocabSize > 1);
-        var (fine, history) = session.Train(model, task, train, validation, $"textcls|{classes}|{train.Count}|{train.Sum(e => e.Ids.Sum(x => (long)x))}");
-
-        float temperature = 1;
-        if (options.CalibrateScores && validation is { Count: > 0 })
-        {
-            var logits = TextClassificationScoring.Logits(fine, validation.Select(e => e.Ids).ToList(), validation.Select(e => e.TypeIds).ToList(), options.ScoringBatchSize);
-            temperature = TemperatureScaling.Fit(logits, validation.Select(e => e.Label).ToList());
-            ch.Info($"Temperature scaling on {validation.Count} validation rows: T = {temperature:F3}.");
-        }
-        var columns = new TextClassificationColumns(options.Sentence1ColumnName, options.Sentence2ColumnName, options.ScoreColumnName,
-            options.PredictedLabelColumnName, options.LabelColumnName);
-        return new LoraTextClassificationTransformer(env, fine, columns, classes, KeyValueNames.FromColumn(labelColumn), temperature,
-            options.ScoringBatchSize, history);
+        var task = new TextClassificationTask(options);
+        var (model, history) = FineTuningEstimator.Fit(env, options, task, input, "LoraTextClassification");
+        return new LoraTextClassificationTransformer(env, task, model, options.ScoringBatchSize, history);
     }
 
     /// <summary>The schema after the transformer: the input columns plus Score and PredictedLabel.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        var label = ColumnChecks.RequireShape(inputSchema, options.LabelColumnName, "Label", c => c.IsKey && c.Kind == SchemaShape.Column.VectorKind.Scalar, "a key type");
-        bool IsText(SchemaShape.Column c) => c.ItemType is TextDataViewType && c.Kind == SchemaShape.Column.VectorKind.Scalar;
-        ColumnChecks.RequireShape(inputSchema, options.Sentence1ColumnName, "Sentence1", IsText, "String");
-        if (options.Sentence2ColumnName is { } s2) ColumnChecks.RequireShape(inputSchema, s2, "Sentence2", IsText, "String");
-        var result = inputSchema.ToDictionary(c => c.Name);
-        var scoreAnnotations = label.Annotations.TryFindColumn(AnnotationUtils.Kinds.KeyValues, out _)
-            ? new SchemaShape(new[] { new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false) })
-            : new SchemaShape(Array.Empty<SchemaShape.Column>());
-        result[options.ScoreColumnName] = new SchemaShape.Column(options.ScoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, scoreAnnotations);
-        result[options.PredictedLabelColumnName] = new SchemaShape.Column(options.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar,
-            NumberDataViewType.UInt32, true, label.Annotations);
-        return new SchemaShape(result.Values);
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => FineTuningEstimator.GetOutputSchema(new TextClassificationTask(options), inputSchema);
 }

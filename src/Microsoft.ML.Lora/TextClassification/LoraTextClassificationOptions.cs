@@ -1,7 +1,7 @@
-namespace Microsoft.ML.Lora.TextClassification;
+namespace Microsoft.ML.Lora;
 
-/// <summary>Options of <see cref="LoraTextClassificationEstimator"/>: columns, plus everything in <see cref="LoraFineTuningOptions"/>.</summary>
-public sealed class LoraTextClassificationOptions : LoraFineTuningOptions
+/// <summary>Options of <see cref="LoraTextClassificationEstimator"/>: columns, plus everything in <see cref="FineTuningOptions"/>.</summary>
+public sealed class LoraTextClassificationOptions : FineTuningOptions
 {
     /// <summary>Label column: a key type (use <c>MapValueToKey</c>). Default "Label".</summary>
     public string LabelColumnName { get; set; } = "Label";
@@ -27,7 +27,7 @@ public sealed class LoraTextClassificationOptions : LoraFineTuningOptions
     public bool? TrainPooler { get; set; }
 
     /// <summary>
-    /// Fit a temperature on <see cref="LoraFineTuningOptions.ValidationSet"/> after training (minimising its negative
+    /// Fit a temperature on <see cref="FineTuningOptions.ValidationSet"/> after training (minimising its negative
     /// log-likelihood) and apply it to <c>Score</c>, so probabilities mean what they say. Needs a validation set.
     /// </summary>
     public bool CalibrateScores { get; set; }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Lora.Tokenization;
 using Microsoft.ML.Lora.Training;
 using static TorchSharp.torch;
 

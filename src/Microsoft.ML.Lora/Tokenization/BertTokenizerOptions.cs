@@ -4,7 +4,7 @@ namespace Microsoft.ML.Lora.Tokenization;
 /// How text is normalized and split for a WordPiece (BERT-family) vocabulary. The defaults are those of an
 /// uncased BERT model (bert-base-uncased, MiniLM) and of Hugging Face's <c>BertTokenizer</c>.
 /// </summary>
-public sealed class BertTokenizerOptions
+internal sealed class BertTokenizerOptions
 {
     /// <summary>
     /// Lower-case the text before splitting it into word pieces (<c>do_lower_case</c>). True for uncased models.

@@ -4,7 +4,7 @@ namespace Microsoft.ML.Lora.Tokenization;
 /// A batch of encoded texts, padded to its longest row, as row-major <c>[BatchSize, SequenceLength]</c> arrays
 /// ready to become int64 tensors.
 /// </summary>
-public sealed class EncodedBatch
+internal sealed class EncodedBatch
 {
     internal EncodedBatch(
         int batchSize, int sequenceLength, long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int[] lengths,

@@ -3,7 +3,7 @@ namespace Microsoft.ML.Lora.Tokenization;
 /// <summary>
 /// One text (or text pair) as model input: <c>[CLS] text [SEP]</c> or <c>[CLS] text [SEP] pair [SEP]</c>.
 /// </summary>
-public sealed class EncodedText
+internal sealed class EncodedText
 {
     internal EncodedText(int[] inputIds, int[] tokenTypeIds, int droppedTokenCount)
     {

@@ -5,7 +5,7 @@ namespace Microsoft.ML.Lora.Tokenization;
 /// Word <c>w</c> owns ids [<c>WordFirstToken[w]</c>, <c>WordFirstToken[w] + WordTokenCount[w]</c>); every word owns
 /// at least one (a word of removed characters only becomes the unknown token), so labels can always be aligned.
 /// </summary>
-public sealed class EncodedWords
+internal sealed class EncodedWords
 {
     internal EncodedWords(int[] tokenIds, int[] wordFirstToken, int[] wordTokenCount)
     {

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Lora.Tokenization;
 /// (Hugging Face's BertTokenizer): symbols such as <c>$</c> and <c>+</c> are kept as tokens, newlines and tabs separate
 /// words, words the vocabulary cannot spell become [UNK]. Thread-safe.
 /// </summary>
-public sealed class TextTokenizer
+internal sealed class TextTokenizer
 {
     [ThreadStatic]
     private static EncodingScratch? t_scratch;
@@ -197,13 +197,11 @@ public sealed class TextTokenizer
         int budget = ContentBudget(maxLength, pairs is not null);
         int batchSize = texts.Count;
         EncodingScratch scratch = t_scratch ??= new EncodingScratch();
-        List<int> all = scratch.Batch;
-        all.Clear();
-        int[] secondStarts = scratch.RentRowInfo(batchSize);
+        var ids = new int[batchSize][];
+        var types = new int[batchSize][];
         var lengths = new int[batchSize];
         int truncatedRows = 0;
         int droppedTotal = 0;
-        int longest = 0;
 
         for (int row = 0; row < batchSize; row++)
         {
@@ -215,10 +213,11 @@ public sealed class TextTokenizer
             }
 
             scratch.Row.Clear();
-            int dropped = EncodeRow(text, pair, budget, scratch, out secondStarts[row]);
-            all.AddRange(CollectionsMarshal.AsSpan(scratch.Row));
-            lengths[row] = scratch.Row.Count;
-            longest = Math.Max(longest, lengths[row]);
+            int dropped = EncodeRow(text, pair, budget, scratch, out int secondStart);
+            ids[row] = scratch.Row.ToArray();
+            lengths[row] = ids[row].Length;
+            types[row] = new int[lengths[row]];
+            types[row].AsSpan(secondStart).Fill(1);
             if (dropped > 0)
             {
                 truncatedRows++;
@@ -226,28 +225,8 @@ public sealed class TextTokenizer
             }
         }
 
-        var inputIds = new long[batchSize * longest];
-        var mask = new long[batchSize * longest];
-        var types = new long[batchSize * longest];
-        ReadOnlySpan<int> source = CollectionsMarshal.AsSpan(all);
-        int offset = 0;
-        for (int row = 0; row < batchSize; row++)
-        {
-            int length = lengths[row];
-            Span<long> idRow = inputIds.AsSpan(row * longest, longest);
-            ReadOnlySpan<int> rowIds = source.Slice(offset, length);
-            for (int t = 0; t < length; t++)
-            {
-                idRow[t] = rowIds[t];
-            }
-
-            idRow[length..].Fill(_special.Padding);
-            mask.AsSpan(row * longest, length).Fill(1);
-            types.AsSpan(row * longest + secondStarts[row], length - secondStarts[row]).Fill(1);
-            offset += length;
-        }
-
-        return new EncodedBatch(batchSize, longest, inputIds, mask, types, lengths, truncatedRows, droppedTotal);
+        var padded = PaddedBatch.Create(ids, types, _special.Padding);
+        return new EncodedBatch(batchSize, padded.Length, padded.InputIds, padded.AttentionMask, padded.TokenTypeIds!, lengths, truncatedRows, droppedTotal);
     }
 
     private static int ContentBudget(int maxLength, bool hasPair)
@@ -298,24 +277,10 @@ public sealed class TextTokenizer
     /// <summary>Per-thread buffers reused across calls so that encoding allocates only its results.</summary>
     private sealed class EncodingScratch
     {
-        private int[] _rowInfo = new int[64];
-
         public List<int> First { get; } = new(128);
 
         public List<int> Second { get; } = new(128);
 
         public List<int> Row { get; } = new(256);
-
-        public List<int> Batch { get; } = new(4096);
-
-        public int[] RentRowInfo(int rows)
-        {
-            if (_rowInfo.Length < rows)
-            {
-                _rowInfo = new int[Math.Max(rows, _rowInfo.Length * 2)];
-            }
-
-            return _rowInfo;
-        }
     }
 }

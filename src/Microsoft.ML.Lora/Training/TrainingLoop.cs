@@ -72,8 +72,8 @@ internal static class TrainingLoop
             TrainingCheckpoint.Save(s.CheckpointDirectory, state, Snapshot(model, trainableNames), best, optimizer);
         }
 
-        history.Epochs.AddRange(state.Epochs);
-        history.StepLosses.AddRange(state.StepLosses);
+        history.AddEpochs(state.Epochs);
+        history.AddStepLosses(state.StepLosses);
         history.BestEpoch = state.BestEpoch;
         try
         {
@@ -92,7 +92,7 @@ internal static class TrainingLoop
                     state.EpochLossSum += loss;
                     state.EpochLossCount++;
                     state.StepLosses.Add(loss);
-                    history.StepLosses.Add(loss);
+                    history.AddStepLosses(new[] { loss });
                     stepsThisSession++;
                     examplesThisSession += batches[b].Length;
                     if (state.GlobalStep % TrimEverySteps == 0) TorchRuntime.ReleaseFreedMemory();
@@ -108,7 +108,7 @@ internal static class TrainingLoop
                     (valLoss, valMetric) = Evaluate(model, task, validation, s.BatchSize, device, ct);
                 }
                 var summary = new EpochSummary(state.Epoch + 1, trainLoss, valLoss, valMetric);
-                history.Epochs.Add(summary);
+                history.AddEpochs(new[] { summary });
                 state.Epochs = history.Epochs.ToList();
                 s.Log?.Invoke(FormattableString.Invariant($"Epoch {summary.Epoch}/{s.Epochs}: train loss {trainLoss:F4}")
                     + (valLoss is null ? "" : FormattableString.Invariant($", validation loss {valLoss:F4}, metric {valMetric:F4}")));

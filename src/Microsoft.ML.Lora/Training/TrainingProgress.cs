@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Lora.Training;
+namespace Microsoft.ML.Lora;
 
 /// <summary>What the training loop is doing.</summary>
 public enum TrainingPhase
@@ -50,14 +50,21 @@ public sealed record EpochSummary(int Epoch, double TrainLoss, double? Validatio
 /// <summary>What a training run did: per-epoch summaries, the loss of every step, and which epoch's weights were kept.</summary>
 public sealed class TrainingHistory
 {
+    private readonly List<EpochSummary> epochs = new();
+    private readonly List<float> stepLosses = new();
+
     /// <summary>Finished epochs in order.</summary>
-    public List<EpochSummary> Epochs { get; } = new();
+    public IReadOnlyList<EpochSummary> Epochs => epochs;
     /// <summary>Training loss of every optimizer step (a loss curve).</summary>
-    public List<float> StepLosses { get; } = new();
+    public IReadOnlyList<float> StepLosses => stepLosses;
     /// <summary>The epoch whose weights the model holds (the best validation epoch when early stopping/validation is used).</summary>
-    public int BestEpoch { get; set; }
+    public int BestEpoch { get; internal set; }
     /// <summary>True when early stopping ended the run before the planned epochs.</summary>
-    public bool StoppedEarly { get; set; }
+    public bool StoppedEarly { get; internal set; }
     /// <summary>True when the run continued from a checkpoint.</summary>
-    public bool Resumed { get; set; }
+    public bool Resumed { get; internal set; }
+
+    internal void AddEpochs(IEnumerable<EpochSummary> finished) => epochs.AddRange(finished);
+
+    internal void AddStepLosses(IEnumerable<float> losses) => stepLosses.AddRange(losses);
 }

@@ -26,13 +26,14 @@ public class HuggingFaceCheckpointTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert, "")]
-    [InlineData(EncoderArchitecture.Bert, "bert.")]
-    [InlineData(EncoderArchitecture.Roberta, "roberta.")]
-    [InlineData(EncoderArchitecture.DistilBert, "")]
-    [InlineData(EncoderArchitecture.DistilBert, "distilbert.")]
-    public void SafetensorsFolderLoadsBackToIdenticalOutputs(EncoderArchitecture arch, string prefix)
+    [InlineData(Architecture.Bert, "")]
+    [InlineData(Architecture.Bert, "bert.")]
+    [InlineData(Architecture.Roberta, "roberta.")]
+    [InlineData(Architecture.DistilBert, "")]
+    [InlineData(Architecture.DistilBert, "distilbert.")]
+    public void SafetensorsFolderLoadsBackToIdenticalOutputs(Architecture architecture, string prefix)
     {
+        var arch = architecture.ToEncoder();
         var (model, expected, ids, mask) = Reference(arch);
         using var dir = new TempFolder();
         HuggingFaceFolderWriter.Write(dir.Path, model.Config, model.state_dict().ToDictionary(kv => prefix + kv.Key, kv => kv.Value));

@@ -9,11 +9,12 @@ namespace Microsoft.ML.Lora.Tests.Lora;
 public class LoraLinearTests
 {
     [Theory]
-    [InlineData(EncoderArchitecture.Bert)]
-    [InlineData(EncoderArchitecture.Roberta)]
-    [InlineData(EncoderArchitecture.DistilBert)]
-    public void FreshAdaptersLeaveTheOutputIdentical(EncoderArchitecture arch)
+    [InlineData(Architecture.Bert)]
+    [InlineData(Architecture.Roberta)]
+    [InlineData(Architecture.DistilBert)]
+    public void FreshAdaptersLeaveTheOutputIdentical(Architecture architecture)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch);
         model.eval();
         var (ids, mask) = TinyModels.Batch(model.Encoder.Config);

@@ -21,18 +21,19 @@ public class PeftAdapterTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert)]
-    [InlineData(EncoderArchitecture.Roberta)]
-    [InlineData(EncoderArchitecture.DistilBert)]
-    public void SaveThenLoadGivesIdenticalOutputs(EncoderArchitecture arch)
+    [InlineData(Architecture.Bert)]
+    [InlineData(Architecture.Roberta)]
+    [InlineData(Architecture.DistilBert)]
+    public void SaveThenLoadGivesIdenticalOutputs(Architecture architecture)
     {
+        var arch = architecture.ToEncoder();
         var options = new LoraOptions { Rank = 4, Alpha = 8 };
         using var trained = TrainedLora(arch, options);
         var (ids, mask) = TinyModels.Batch(trained.Encoder.Config);
         using var dir = new TempFolder();
-        PeftAdapter.Save(trained, options, dir.Path, "tiny");
+        PeftAdapter.Save(trained, options, PeftTaskType.SequenceClassification, dir.Path, "tiny");
         using var fresh = TinyModels.Classifier(arch);   // same seed: same base weights, fresh head
-        PeftAdapter.Load(fresh, dir.Path);
+        PeftAdapter.Load(fresh, PeftTaskType.SequenceClassification, dir.Path);
         fresh.eval();
         using var _ = no_grad();
         Assert.True(TensorAssert.Identical(trained.forward(ids, mask), fresh.forward(ids, mask)));
@@ -44,7 +45,7 @@ public class PeftAdapterTests
         var options = new LoraOptions { Rank = 4, Alpha = 8, UseRsLora = true };
         using var trained = TrainedLora(EncoderArchitecture.Bert, options);
         using var dir = new TempFolder();
-        PeftAdapter.Save(trained, options, dir.Path, "sentence-transformers/all-MiniLM-L6-v2");
+        PeftAdapter.Save(trained, options, PeftTaskType.SequenceClassification, dir.Path, "sentence-transformers/all-MiniLM-L6-v2");
         var header = SafetensorsHeader.Read(dir["adapter_model.safetensors"]);
         var expected = new Dictionary<string, long[]>
         {
@@ -81,18 +82,18 @@ public class PeftAdapterTests
         var options = new LoraOptions { Rank = 4 };
         using var trained = TrainedLora(EncoderArchitecture.Bert, options);
         using var dir = new TempFolder();
-        PeftAdapter.Save(trained, options, dir.Path, null);
+        PeftAdapter.Save(trained, options, PeftTaskType.SequenceClassification, dir.Path, null);
         manual_seed(3);
         var wider = TinyModels.Config(EncoderArchitecture.Bert, hidden: 24);
         using var other = new SequenceClassificationModel(EncoderModel.Create(wider, addPoolingLayer: true), 3);
-        var ex = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(other, dir.Path));
+        var ex = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(other, PeftTaskType.SequenceClassification, dir.Path));
         Assert.Contains("lora_", ex.Message);
         Assert.Contains("[4, 16]", ex.Message);
         Assert.Contains("[4, 24]", ex.Message);
 
         using var distil = TinyModels.Classifier(EncoderArchitecture.DistilBert);
         File.WriteAllText(dir["adapter_config.json"], File.ReadAllText(dir["adapter_config.json"]).Replace("\"value\"", "\"v_lin\"").Replace("\"query\"", "\"q_lin\""));
-        var ex2 = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(distil, dir.Path));
+        var ex2 = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(distil, PeftTaskType.SequenceClassification, dir.Path));
         Assert.Contains("base_model.model.bert.encoder", ex2.Message);
     }
 

@@ -11,11 +11,12 @@ public class AdapterMethodTests
     private const int Labels = 3;
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert)]
-    [InlineData(EncoderArchitecture.Roberta)]
-    [InlineData(EncoderArchitecture.DistilBert)]
-    public void FreshAdaptersSitAfterBothProjectionsAndLeaveTheOutputIdentical(EncoderArchitecture arch)
+    [InlineData(Architecture.Bert)]
+    [InlineData(Architecture.Roberta)]
+    [InlineData(Architecture.DistilBert)]
+    public void FreshAdaptersSitAfterBothProjectionsAndLeaveTheOutputIdentical(Architecture architecture)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, Labels);
         var c = model.Encoder.Config;
         var baseline = MethodTestKit.Logits(model);
@@ -28,11 +29,12 @@ public class AdapterMethodTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert, true)]
-    [InlineData(EncoderArchitecture.Roberta, false)]
-    [InlineData(EncoderArchitecture.DistilBert, true)]
-    public void OnlyAdaptersLayerNormsAndHeadChangeAfterOptimizerSteps(EncoderArchitecture arch, bool trainLayerNorms)
+    [InlineData(Architecture.Bert, true)]
+    [InlineData(Architecture.Roberta, false)]
+    [InlineData(Architecture.DistilBert, true)]
+    public void OnlyAdaptersLayerNormsAndHeadChangeAfterOptimizerSteps(Architecture architecture, bool trainLayerNorms)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, Labels);
         var c = model.Encoder.Config;
         var baseline = MethodTestKit.Logits(model);
@@ -47,11 +49,12 @@ public class AdapterMethodTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert, 4, true)]
-    [InlineData(EncoderArchitecture.Bert, 64, false)]
-    [InlineData(EncoderArchitecture.DistilBert, 8, true)]
-    public void TrainableParameterCountFollowsTheFormula(EncoderArchitecture arch, int m, bool trainLayerNorms)
+    [InlineData(Architecture.Bert, 4, true)]
+    [InlineData(Architecture.Bert, 64, false)]
+    [InlineData(Architecture.DistilBert, 8, true)]
+    public void TrainableParameterCountFollowsTheFormula(Architecture architecture, int m, bool trainLayerNorms)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, Labels);
         var c = model.Encoder.Config;
         long h = c.HiddenSize, total = model.parameters().Sum(p => p.numel());

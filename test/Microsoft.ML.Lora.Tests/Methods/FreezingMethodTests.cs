@@ -9,11 +9,12 @@ public class FreezingMethodTests
     private const int Labels = 3;
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert)]
-    [InlineData(EncoderArchitecture.Roberta)]
-    [InlineData(EncoderArchitecture.DistilBert)]
-    public void FullTrainsEveryTensor(EncoderArchitecture arch)
+    [InlineData(Architecture.Bert)]
+    [InlineData(Architecture.Roberta)]
+    [InlineData(Architecture.DistilBert)]
+    public void FullTrainsEveryTensor(Architecture architecture)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, Labels);
         FineTuningMethod.Full.Apply(model);
         Assert.Equal(model.parameters().Sum(p => p.numel()), MethodTestKit.Trainable(model));
@@ -23,11 +24,12 @@ public class FreezingMethodTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert)]
-    [InlineData(EncoderArchitecture.Roberta)]
-    [InlineData(EncoderArchitecture.DistilBert)]
-    public void HeadOnlyTrainsTheHeadAndNothingElse(EncoderArchitecture arch)
+    [InlineData(Architecture.Bert)]
+    [InlineData(Architecture.Roberta)]
+    [InlineData(Architecture.DistilBert)]
+    public void HeadOnlyTrainsTheHeadAndNothingElse(Architecture architecture)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, Labels);
         var c = model.Encoder.Config;
         var baseline = MethodTestKit.Logits(model);
@@ -40,11 +42,12 @@ public class FreezingMethodTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert, 1)]
-    [InlineData(EncoderArchitecture.Roberta, 1)]
-    [InlineData(EncoderArchitecture.DistilBert, 2)]
-    public void LastLayersTrainsTheTopLayersThePoolerAndTheHead(EncoderArchitecture arch, int count)
+    [InlineData(Architecture.Bert, 1)]
+    [InlineData(Architecture.Roberta, 1)]
+    [InlineData(Architecture.DistilBert, 2)]
+    public void LastLayersTrainsTheTopLayersThePoolerAndTheHead(Architecture architecture, int count)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, Labels);
         var c = model.Encoder.Config;
         FineTuningMethod.LastLayers(count).Apply(model);

@@ -9,10 +9,11 @@ namespace Microsoft.ML.Lora.Tests.Methods;
 public class LoraMethodTests
 {
     [Theory]
-    [InlineData(EncoderArchitecture.Roberta)]
-    [InlineData(EncoderArchitecture.DistilBert)]
-    public void StartsAtTheBaseTrainsOnlyLoraAndTheHeadAndMergesForInference(EncoderArchitecture arch)
+    [InlineData(Architecture.Roberta)]
+    [InlineData(Architecture.DistilBert)]
+    public void StartsAtTheBaseTrainsOnlyLoraAndTheHeadAndMergesForInference(Architecture architecture)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, 3);
         var c = model.Encoder.Config;
         var baseline = MethodTestKit.Logits(model);

@@ -11,11 +11,12 @@ public class PrefixTuningMethodTests
     private const int Labels = 3;
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert, true)]
-    [InlineData(EncoderArchitecture.Roberta, false)]
-    [InlineData(EncoderArchitecture.DistilBert, true)]
-    public void PrefixChangesTheOutputButPaddingStillDoesNot(EncoderArchitecture arch, bool reparameterize)
+    [InlineData(Architecture.Bert, true)]
+    [InlineData(Architecture.Roberta, false)]
+    [InlineData(Architecture.DistilBert, true)]
+    public void PrefixChangesTheOutputButPaddingStillDoesNot(Architecture architecture, bool reparameterize)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, Labels);
         var c = model.Encoder.Config;
         var (ids, mask) = TinyModels.Batch(c, batch: 2, length: 6, pad: 0, seed: 9);
@@ -40,10 +41,11 @@ public class PrefixTuningMethodTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert, true)]
-    [InlineData(EncoderArchitecture.DistilBert, false)]
-    public void OnlyThePrefixAndTheHeadChangeAfterOptimizerSteps(EncoderArchitecture arch, bool reparameterize)
+    [InlineData(Architecture.Bert, true)]
+    [InlineData(Architecture.DistilBert, false)]
+    public void OnlyThePrefixAndTheHeadChangeAfterOptimizerSteps(Architecture architecture, bool reparameterize)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, Labels);
         var c = model.Encoder.Config;
         FineTuningMethod.PrefixTuning(length: 3, reparameterize, hiddenSize: 8).Apply(model);
@@ -56,11 +58,12 @@ public class PrefixTuningMethodTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert, 3, true, 8)]
-    [InlineData(EncoderArchitecture.Roberta, 5, false, 0)]
-    [InlineData(EncoderArchitecture.DistilBert, 20, true, 512)]
-    public void TrainableParameterCountFollowsTheFormula(EncoderArchitecture arch, int length, bool reparameterize, int hidden)
+    [InlineData(Architecture.Bert, 3, true, 8)]
+    [InlineData(Architecture.Roberta, 5, false, 0)]
+    [InlineData(Architecture.DistilBert, 20, true, 512)]
+    public void TrainableParameterCountFollowsTheFormula(Architecture architecture, int length, bool reparameterize, int hidden)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch, Labels);
         var c = model.Encoder.Config;
         FineTuningMethod.PrefixTuning(length, reparameterize, hidden).Apply(model);

@@ -7,11 +7,12 @@ namespace Microsoft.ML.Lora.Tests.Models;
 public class EncoderModelTests
 {
     [Theory]
-    [InlineData(EncoderArchitecture.Bert, "bert.encoder.layer.1.attention.self.query.weight", "bert.pooler.dense.weight", "classifier.weight")]
-    [InlineData(EncoderArchitecture.Roberta, "roberta.encoder.layer.1.output.LayerNorm.bias", "classifier.dense.weight", "classifier.out_proj.weight")]
-    [InlineData(EncoderArchitecture.DistilBert, "distilbert.transformer.layer.1.attention.q_lin.weight", "distilbert.transformer.layer.0.ffn.lin2.bias", "pre_classifier.weight")]
-    public void StateDictKeysAreHuggingFaceNames(EncoderArchitecture arch, params string[] expectedKeys)
+    [InlineData(Architecture.Bert, "bert.encoder.layer.1.attention.self.query.weight", "bert.pooler.dense.weight", "classifier.weight")]
+    [InlineData(Architecture.Roberta, "roberta.encoder.layer.1.output.LayerNorm.bias", "classifier.dense.weight", "classifier.out_proj.weight")]
+    [InlineData(Architecture.DistilBert, "distilbert.transformer.layer.1.attention.q_lin.weight", "distilbert.transformer.layer.0.ffn.lin2.bias", "pre_classifier.weight")]
+    public void StateDictKeysAreHuggingFaceNames(Architecture architecture, params string[] expectedKeys)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch);
         var keys = model.state_dict().Keys.ToHashSet();
         foreach (var k in expectedKeys) Assert.Contains(k, keys);
@@ -34,11 +35,12 @@ public class EncoderModelTests
     }
 
     [Theory]
-    [InlineData(EncoderArchitecture.Bert)]
-    [InlineData(EncoderArchitecture.Roberta)]
-    [InlineData(EncoderArchitecture.DistilBert)]
-    public void PaddingDoesNotChangeRealTokens(EncoderArchitecture arch)
+    [InlineData(Architecture.Bert)]
+    [InlineData(Architecture.Roberta)]
+    [InlineData(Architecture.DistilBert)]
+    public void PaddingDoesNotChangeRealTokens(Architecture architecture)
     {
+        var arch = architecture.ToEncoder();
         using var model = TinyModels.Classifier(arch);
         model.eval();
         var c = model.Encoder.Config;

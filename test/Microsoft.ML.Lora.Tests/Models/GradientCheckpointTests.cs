@@ -7,19 +7,20 @@ namespace Microsoft.ML.Lora.Tests.Models;
 /// <summary>Gradient checkpointing recomputes layers in backward: the same loss and gradients, dropout masks included.</summary>
 public class GradientCheckpointTests
 {
-    public static TheoryData<string, EncoderArchitecture> Cases()
+    public static TheoryData<string, Architecture> Cases()
     {
-        var data = new TheoryData<string, EncoderArchitecture>();
-        foreach (var m in new[] { "lora", "full", "adapters", "prefix", "last" }) data.Add(m, EncoderArchitecture.Bert);
-        data.Add("lora", EncoderArchitecture.DistilBert);
-        data.Add("full", EncoderArchitecture.Roberta);
+        var data = new TheoryData<string, Architecture>();
+        foreach (var m in new[] { "lora", "full", "adapters", "prefix", "last" }) data.Add(m, Architecture.Bert);
+        data.Add("lora", Architecture.DistilBert);
+        data.Add("full", Architecture.Roberta);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void SameLossAndGradientsAsWithout(string method, EncoderArchitecture arch)
+    public void SameLossAndGradientsAsWithout(string method, Architecture architecture)
     {
+        var arch = architecture.ToEncoder();
         foreach (var precision in new[] { Precision.Float32, Precision.BFloat16 })
         {
             using var model = TinyModels.Classifier(arch);
@@ -50,7 +51,7 @@ public class GradientCheckpointTests
     public void FrozenEncoderNeedsNoRecomputation()
     {
         using var model = TinyModels.Classifier();
-        Microsoft.ML.Lora.Methods.FineTuningMethod.HeadOnly.Apply(model);
+        FineTuningMethod.HeadOnly.Apply(model);
         model.Encoder.GradientCheckpointing = true;
         model.train();
         var (ids, mask) = TinyModels.Batch(model.Encoder.Config);

@@ -11,7 +11,7 @@ namespace Microsoft.ML.Lora.Tests.Models;
 /// <summary>Mixed bfloat16: the same function as float32 within bfloat16's rounding, with everything that trains kept in float32.</summary>
 public class MixedPrecisionTests
 {
-    public static TheoryData<EncoderArchitecture> Architectures => new(Enum.GetValues<EncoderArchitecture>());
+    public static TheoryData<Architecture> Architectures => new(Enum.GetValues<Architecture>());
 
     // bfloat16 keeps 8 significant bits (relative rounding 2⁻⁹ ≈ 0.2%); through two layers of a tiny model the LayerNorm-scaled
     // hidden states (order 1) differ from float32 by a few hundredths, the head's logits by less.
@@ -19,9 +19,9 @@ public class MixedPrecisionTests
 
     [Theory]
     [MemberData(nameof(Architectures))]
-    public void BFloat16ForwardMatchesFloat32WithinTolerance(EncoderArchitecture arch)
+    public void BFloat16ForwardMatchesFloat32WithinTolerance(Architecture architecture)
     {
-        using var model = TinyModels.Classifier(arch);
+        using var model = TinyModels.Classifier(architecture.ToEncoder());
         model.eval();
         var (ids, mask) = TinyModels.Batch(model.Encoder.Config);
         using var _ = no_grad();

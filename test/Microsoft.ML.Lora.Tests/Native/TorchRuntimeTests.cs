@@ -10,7 +10,8 @@ public class TorchRuntimeTests
     [Fact]
     public void TorchSharpLoadsAndARealForwardBackwardAdamWStepRuns()
     {
-        // On Debian 12 / Ubuntu 22.04 this only works because the build patched libLibTorchSharp.so (build/TorchSharp.GlibcxxCompat.targets).
+        // On Debian 12 / Ubuntu 22.04 this works because the build patched libLibTorchSharp.so (build/TorchSharp.GlibcxxCompat.targets);
+        // outside the repository the library's run-time fix does the same (Native/TorchNativeLibrary, Consumers/OutsideProjectTests).
         manual_seed(1);
         using var linear = nn.Linear(8, 3);
         var optimizer = optim.AdamW(linear.parameters(), 0.1);

@@ -290,7 +290,7 @@ public class LoraNerTests(TrainedToyNer toy) : IClassFixture<TrainedToyNer>
         Assert.Contains("'PER'", notIob2.Message);
         Assert.Contains("LabelScheme", notIob2.Message);
 
-        var schema = Pipeline.SchemaShapes.From(ml.Data.LoadFromEnumerable(new[] { new { Sentence = 1f, Label = new[] { "O" } } }).Schema);
+        var schema = Microsoft.ML.Lora.Pipeline.SchemaShapes.From(ml.Data.LoadFromEnumerable(new[] { new { Sentence = 1f, Label = new[] { "O" } } }).Schema);
         Assert.Contains("'Sentence'", Assert.ThrowsAny<ArgumentException>(() => est.GetOutputSchema(schema)).Message);
         var scoringSchema = ml.Data.LoadFromEnumerable(new[] { new { Sentence = new[] { 1f } } }).Schema;
         Assert.Contains("'Sentence'", Assert.ThrowsAny<ArgumentException>(() => toy.Model.GetOutputSchema(scoringSchema)).Message);
@@ -301,7 +301,7 @@ public class LoraNerTests(TrainedToyNer toy) : IClassFixture<TrainedToyNer>
     {
         var est = toy.Ml.MulticlassClassification.Trainers.LoraNer(sentenceColumnName: "Sentence", labelScheme: TagScheme.Iob1, epochs: 1);
         Assert.IsType<LoraNerEstimator>(est);
-        var shape = est.GetOutputSchema(Pipeline.SchemaShapes.From(toy.Data.Schema));
+        var shape = est.GetOutputSchema(Microsoft.ML.Lora.Pipeline.SchemaShapes.From(toy.Data.Schema));
         var predicted = shape.Single(c => c.Name == "PredictedLabel");
         Assert.True(predicted.IsKey);
         Assert.Equal(SchemaShape.Column.VectorKind.VariableVector, predicted.Kind);

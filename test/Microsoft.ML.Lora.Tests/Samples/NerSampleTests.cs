@@ -48,6 +48,40 @@ public class NerSampleTests : IDisposable
     }
 
     [Fact]
+    public void TestAloneTrainsOnTheDefaultDataAndEvaluatesOnTheGivenFileInItsOwnTagScheme()
+    {
+        // The default training data (FIN5) uses IO tags; this test file uses BIOES, which no IO reading accepts (E-, S-).
+        string testFile = temp["mine.conll"];
+        File.WriteAllLines(testFile, ["John B-PER", "Smith E-PER", "Mary S-PER", "joined O", "Acme B-ORG", "Corp E-ORG", "", "Paris S-LOC", "sleeps O"]);
+        string baseModel = TinyHuggingFaceFolder.Create(temp);
+        var (code, stdout, stderr) = Sample("--test", testFile, "--base-model", baseModel, "--limit", "20", "--epochs", "1",
+            "--output", temp["out"], "--device", "cpu");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("FIN5.txt (IO tags, detected)", stdout);
+        Assert.Contains("mine.conll (BIOES tags, detected)", stdout);
+        Assert.Contains("Test set: 2 sentences, 4 entities", stdout);   // John Smith, Mary, Acme Corp, Paris
+        var result = stdout.Split('\n').Select(l => ResultLine.Parse(l)).Last(r => r is not null)!;
+        Assert.Equal("2", result["test_sentences"]);
+
+        // Told that the test file is IO, the sample refuses its first E- tag, naming the file and line.
+        var (ioCode, ioOut, ioErr) = Sample("--test", testFile, "--test-scheme", "io", "--base-model", baseModel, "--epochs", "1", "--output", temp["o"]);
+        Assert.Equal(1, ioCode);   // SampleRunner.Failure
+        Assert.Contains("mine.conll:2", ioErr + ioOut);
+    }
+
+    [Fact]
+    public void MissingDefaultDataIsAOneLineErrorNamingThePath()
+    {
+        string missing = temp["no-data-here"];
+        var (code, stdout, stderr) = ChildProcess.Run("NerSamplePath", Timeout, new Dictionary<string, string> { [SharedData.FolderVariable] = missing },
+            "--epochs", "1", "--output", temp["o"]);
+        Assert.Equal(1, code);   // SampleRunner.Failure
+        Assert.Contains(Path.Combine(missing, "sec_filings_fin", "FIN5.txt"), stderr);
+        Assert.Contains("--data FILE", stderr);
+        Assert.DoesNotContain("   at ", stderr + stdout);   // one line, no stack trace
+    }
+
+    [Fact]
     public void OwnConllFilesWithABadLineGiveAOneLineError()
     {
         string data = temp["bad.conll"];

@@ -175,7 +175,7 @@ public class LoraTextClassificationTests : IDisposable
         var est = ml.Transforms.LoraFineTune(Options(epochs: 1));
 
         var missing = Assert.ThrowsAny<ArgumentException>(() => ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
-            { BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder), LabelColumnName = "Sentiment" }).Fit(data));
+        { BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder), LabelColumnName = "Sentiment" }).Fit(data));
         Assert.Contains("'Sentiment'", missing.Message);
 
         var notKey = Assert.ThrowsAny<ArgumentException>(() => est.Fit(raw));
@@ -245,11 +245,6 @@ public class LoraTextClassificationTests : IDisposable
 
     public sealed class SentenceOnly { public string Sentence1 { get; set; } = ""; }
     public sealed class Prediction { public float[] Score { get; set; } = Array.Empty<float>(); public uint PredictedLabel { get; set; } }
-
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 
     private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
     {

@@ -1,0 +1,42 @@
+namespace Microsoft.ML.Lora.Lora;
+
+/// <summary>
+/// One of PEFT's task types, with what PEFT itself does for it: the name in <c>adapter_config.json</c>, the head modules
+/// PEFT adds to <c>modules_to_save</c> on its own (its <c>PeftModelFor…</c> classes do), and whether the adapter's keys are
+/// those of the bare encoder (<c>AutoModel</c>: <c>base_model.model.encoder.layer.0…</c>) instead of the task model
+/// (<c>base_model.model.bert.encoder.layer.0…</c>). A task picks its type; the adapter code only reads it.
+/// </summary>
+internal sealed record PeftTaskType(string Name, IReadOnlyList<string> ImplicitModulesToSave, bool EncoderRelativeKeys)
+{
+    /// <summary>Prefix PEFT puts in front of every key.</summary>
+    public const string KeyPrefix = "base_model.model.";
+
+    /// <summary><c>SEQ_CLS</c> (<c>PeftModelForSequenceClassification</c>).</summary>
+    public static PeftTaskType SequenceClassification { get; } = new("SEQ_CLS", new[] { "classifier", "score" }, false);
+
+    /// <summary><c>TOKEN_CLS</c> (<c>PeftModelForTokenClassification</c>).</summary>
+    public static PeftTaskType TokenClassification { get; } = new("TOKEN_CLS", new[] { "classifier", "score" }, false);
+
+    /// <summary><c>QUESTION_ANS</c> (<c>PeftModelForQuestionAnswering</c>).</summary>
+    public static PeftTaskType QuestionAnswering { get; } = new("QUESTION_ANS", new[] { "qa_outputs" }, false);
+
+    /// <summary><c>FEATURE_EXTRACTION</c> (<c>PeftModelForFeatureExtraction</c> on an <c>AutoModel</c>).</summary>
+    public static PeftTaskType FeatureExtraction { get; } = new("FEATURE_EXTRACTION", Array.Empty<string>(), true);
+
+    /// <summary>The PEFT key of tensor <paramref name="name"/> of a task model's <c>state_dict()</c> whose encoder sits under <paramref name="encoderRoot"/> (<c>bert</c>, ...).</summary>
+    public string ToPeftKey(string encoderRoot, string name)
+    {
+        string root = encoderRoot + ".";
+        return KeyPrefix + (EncoderRelativeKeys && name.StartsWith(root, StringComparison.Ordinal) ? name[root.Length..] : name);
+    }
+
+    /// <summary>The task model's <c>state_dict()</c> name of PEFT key <paramref name="key"/>; false when the key lacks PEFT's prefix.</summary>
+    public bool TryFromPeftKey(string encoderRoot, string key, out string name)
+    {
+        name = "";
+        if (!key.StartsWith(KeyPrefix, StringComparison.Ordinal)) return false;
+        name = key[KeyPrefix.Length..];
+        if (EncoderRelativeKeys) name = encoderRoot + "." + name;
+        return true;
+    }
+}

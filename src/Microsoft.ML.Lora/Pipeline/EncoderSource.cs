@@ -1,0 +1,73 @@
+using Microsoft.ML.Lora.Checkpoints;
+using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Tokenization;
+
+namespace Microsoft.ML.Lora.Pipeline;
+
+/// <summary>
+/// Where a model's encoder comes from: its config, tokenizer and maximum input length, and how its pretrained weights are
+/// loaded. Either a <see cref="PretrainedModel"/> (Fit, PEFT import) or what a .zip recorded about its base (load).
+/// </summary>
+internal sealed class EncoderSource
+{
+    private readonly Func<bool, LoadedEncoder> loadEncoder;
+
+    private EncoderSource(string name, bool isEmbedded, EncoderConfig config, TextTokenizer tokenizer, int maxSequenceLength,
+        Func<bool, LoadedEncoder> loadEncoder)
+    {
+        Name = name;
+        IsEmbedded = isEmbedded;
+        Config = config;
+        Tokenizer = tokenizer;
+        MaxSequenceLength = maxSequenceLength;
+        this.loadEncoder = loadEncoder;
+    }
+
+    /// <summary>The base model's name (Hugging Face id or folder).</summary>
+    public string Name { get; }
+
+    /// <summary>The base is the MiniLM embedded in the package (a .zip then stores only the trained tensors).</summary>
+    public bool IsEmbedded { get; }
+
+    public EncoderConfig Config { get; }
+
+    public TextTokenizer Tokenizer { get; }
+
+    /// <summary>Longest input in tokens, specials included.</summary>
+    public int MaxSequenceLength { get; }
+
+    /// <summary>A pretrained model; <paramref name="maxSequenceLength"/> is what the user asked for (null = the model's).</summary>
+    public static EncoderSource FromPretrained(PretrainedModel model, int? maxSequenceLength, Action<string>? log)
+    {
+        var config = model.ReadConfig(log);
+        var tokenizer = model.LoadTokenizer(log);
+        return new EncoderSource(model.Name, model.IsEmbedded, config, tokenizer, MaxLength(maxSequenceLength, model.DefaultMaxSequenceLength, config, log),
+            pooler => model.LoadEncoder(pooler, log));
+    }
+
+    /// <summary>
+    /// The base a .zip recorded. On the embedded MiniLM the pretrained weights come from the package (the caller has checked
+    /// its content hash); on any other base the encoder starts random, because the .zip holds every tensor.
+    /// </summary>
+    public static EncoderSource FromPackage(string name, bool isEmbedded, EncoderConfig config, TextTokenizer tokenizer, int maxSequenceLength)
+        => new(name, isEmbedded, config, tokenizer, maxSequenceLength, pooler =>
+        {
+            var encoder = EncoderModel.Create(config, pooler && config.Architecture == EncoderArchitecture.Bert);
+            if (isEmbedded) HuggingFaceCheckpoint.LoadWeights(encoder, PretrainedModel.MiniLmL6V2.ResolveFolder());
+            return new LoadedEncoder(encoder, Array.Empty<string>());
+        });
+
+    /// <summary>Builds the encoder with its pretrained weights; with BERT's pooler when <paramref name="withPooler"/>.</summary>
+    public LoadedEncoder LoadEncoder(bool withPooler) => loadEncoder(withPooler);
+
+    /// <summary>
+    /// The maximum input length, in one place: what was asked for, else the length the model was trained for (MiniLM: 256),
+    /// else its position table; never more than the position table.
+    /// </summary>
+    public static int MaxLength(int? requested, int? trainedLength, EncoderConfig config, Action<string>? log)
+    {
+        int positions = config.MaxSequenceLength;
+        if (requested > positions) log?.Invoke($"MaxSequenceLength {requested} exceeds the model's {positions} positions; using {positions}.");
+        return Math.Min(requested ?? trainedLength ?? positions, positions);
+    }
+}

@@ -1,0 +1,105 @@
+using Microsoft.ML.Lora.Checkpoints;
+using Microsoft.ML.Lora.Methods;
+using Microsoft.ML.Lora.Native;
+using Microsoft.ML.Lora.Training;
+
+namespace Microsoft.ML.Lora;
+
+/// <summary>
+/// Settings shared by every fine-tuning estimator of this library: the base model, the method (LoRA by default), the
+/// optimisation schedule, validation and early stopping, device, checkpoints and progress.
+/// </summary>
+public abstract class FineTuningOptions
+{
+    /// <summary>The pretrained encoder to start from. Default: the embedded all-MiniLM-L6-v2 (no download).</summary>
+    public PretrainedModel BaseModel { get; set; } = PretrainedModel.MiniLmL6V2;
+
+    /// <summary>How to fine-tune. Default: <see cref="FineTuningMethod.Lora"/> with PEFT's defaults (r = 8, query and value).</summary>
+    public FineTuningMethod Method { get; set; } = FineTuningMethod.Lora();
+
+    /// <summary>Passes over the training data. Default 3.</summary>
+    public int Epochs { get; set; } = 3;
+
+    /// <summary>Examples per optimizer step. Default 32.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Peak learning rate of AdamW; null = the method's default (LoRA 5e-4, full 5e-5, last layers 1e-4, head-only 1e-3, adapters 5e-4, prefix 5e-3).</summary>
+    public double? LearningRate { get; set; }
+
+    /// <summary>AdamW weight decay (not applied to biases and LayerNorm). Default 0.01.</summary>
+    public double WeightDecay { get; set; } = 0.01;
+
+    /// <summary>Fraction of all steps spent warming the learning rate up from 0; it then decays linearly to 0. Default 0.06.</summary>
+    public double WarmupFraction { get; set; } = 0.06;
+
+    /// <summary>Gradient norm clipping; 0 disables. Default 1.0.</summary>
+    public double MaxGradNorm { get; set; } = 1.0;
+
+    /// <summary>Longest input in tokens (specials included); longer inputs are truncated and counted in the log. Null = the model's (MiniLM: 256).</summary>
+    public int? MaxSequenceLength { get; set; }
+
+    /// <summary>Data scored after every epoch (loss and the task metric); enables early stopping and keeps the best epoch.</summary>
+    public IDataView? ValidationSet { get; set; }
+
+    /// <summary>Stop after this many epochs without a better validation metric and restore the best epoch's weights; null = never stop early.</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>CPU, CUDA or Auto (CUDA when available; honours <c>MLContext.GpuDeviceId</c>). Default Auto.</summary>
+    public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
+
+    /// <summary>When CUDA is asked for but missing: run on the CPU (true) or throw (false). Null = <c>MLContext.FallbackToCpu</c>.</summary>
+    public bool? FallbackToCpu { get; set; }
+
+    /// <summary>
+    /// Number format of training and scoring. <see cref="global::Microsoft.ML.Lora.Precision.BFloat16"/> is mixed precision as PyTorch's autocast:
+    /// matrix products in bfloat16 with the frozen base weights stored in bfloat16; trained weights, gradients and optimizer
+    /// state, LayerNorm, residual sums, the head and the loss in float32. About 2× faster training on CPUs with AVX-512 BF16
+    /// or AMX and on Ampere or newer GPUs, with accuracy within a fraction of a point; slower where bfloat16 is emulated.
+    /// The .zip keeps float32 tensors and records the precision. Default <see cref="global::Microsoft.ML.Lora.Precision.Float32"/>.
+    /// </summary>
+    public Precision Precision { get; set; } = Precision.Float32;
+
+    /// <summary>
+    /// Recompute each layer's activations in the backward pass instead of keeping them (Hugging Face's
+    /// <c>gradient_checkpointing_enable</c>): activation memory of one layer rather than all, for about a third more step
+    /// time. Same losses and gradients. For long sequences, large batches or large models that do not fit otherwise. Default false.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
+    /// <summary>libtorch intra-op threads; null = one per core.</summary>
+    public int? NumberOfThreads { get; set; }
+
+    /// <summary>Random seed for initialisation, shuffling and dropout; null = drawn from the MLContext (set its seed for reproducible runs).</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Folder for resumable checkpoints; a run with the same options and data continues from the last one. Null = none.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Also checkpoint every this many optimizer steps (besides every epoch end). Default 200.</summary>
+    public int CheckpointEverySteps { get; set; } = 200;
+
+    /// <summary>Receives progress (epoch, step, loss, learning rate, examples/s, ETA) every couple of seconds and at epoch ends.</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Cancels training (<see cref="OperationCanceledException"/>; with a checkpoint folder the run can be resumed).</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Rows per batch when scoring (Transform). Default 32.</summary>
+    public int ScoringBatchSize { get; set; } = 32;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public virtual void Validate()
+    {
+        if (BaseModel is null) throw new ArgumentException("BaseModel must be set.", nameof(BaseModel));
+        if (Method is null) throw new ArgumentException("Method must be set.", nameof(Method));
+        if (Epochs < 1) throw new ArgumentException($"Epochs must be at least 1, got {Epochs}.", nameof(Epochs));
+        if (BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1, got {BatchSize}.", nameof(BatchSize));
+        if (ScoringBatchSize < 1) throw new ArgumentException($"ScoringBatchSize must be at least 1, got {ScoringBatchSize}.", nameof(ScoringBatchSize));
+        if (LearningRate is { } lr && !(lr > 0)) throw new ArgumentException($"LearningRate must be positive, got {lr}.", nameof(LearningRate));
+        if (!(WeightDecay >= 0)) throw new ArgumentException($"WeightDecay must be non-negative, got {WeightDecay}.", nameof(WeightDecay));
+        if (!(WarmupFraction >= 0 && WarmupFraction <= 1)) throw new ArgumentException($"WarmupFraction must be in [0, 1], got {WarmupFraction}.", nameof(WarmupFraction));
+        if (MaxSequenceLength is { } max && max < 3) throw new ArgumentException($"MaxSequenceLength must be at least 3, got {max}.", nameof(MaxSequenceLength));
+        if (EarlyStoppingPatience is { } p && p < 1) throw new ArgumentException($"EarlyStoppingPatience must be at least 1, got {p}.", nameof(EarlyStoppingPatience));
+        if (!Enum.IsDefined(Precision)) throw new ArgumentException($"Precision must be Float32 or BFloat16, got {(int)Precision}.", nameof(Precision));
+    }
+}

@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Models;
 
 /// <summary>
-/// Dropout whose CPU mask comes from a counter-based generator filled in parallel. libtorch's CPU generator is serial and
-/// costs ~10 ms per [2048, 384] mask on this kind of machine — with BERT's five dropouts per layer that was a third of a
-/// training step. Masks depend only on the seed set for the step and the order of the calls, so runs stay reproducible.
+/// Dropout whose CPU mask comes from a counter-based generator filled in parallel (<see cref="DropoutKernel"/>). libtorch's
+/// CPU generator is serial and costs ~10 ms per [2048, 384] mask on this kind of machine — with BERT's five dropouts per
+/// layer that was a third of a training step. Masks depend only on the seed set for the step and the order of the calls,
+/// so runs stay reproducible.
 /// On other devices the mask is drawn on the device from a generator seeded by the same sequence.
 /// </summary>
 internal sealed class FastDropout : nn.Module<Tensor, Tensor>
@@ -53,47 +54,17 @@ internal static class DropoutMasks
     public static Tensor Apply(Tensor x, double p)
     {
         ulong stream = Mix(seed + (ulong)Interlocked.Increment(ref calls) * 0xD1B54A32D192ED03UL);
-        // A bool mask: backward keeps 1 byte per element (not 4), and the scale is applied in the tensor's own type.
-        using var keep = KeepMask(x, p, stream);
-        return x.mul(keep).mul_(1.0 / (1.0 - p));
-    }
-
-    private static Tensor KeepMask(Tensor x, double p, ulong stream)
-    {
-        if (x.device_type != DeviceType.CPU)
+        if (x.device_type == DeviceType.CPU)
         {
-            // On the device, from a generator seeded by the same stream, so a recomputed layer draws the same mask.
-            using var generator = new Generator(stream, x.device);
-            using var uniform = rand(x.shape, generator: generator, device: x.device);
-            return uniform.ge(p);
+            using var mask = DropoutKernel.ScaledMask(x, p, stream);
+            return x.mul(mask);
         }
-        // Written straight into the tensor's memory: no managed array, no copy.
-        var mask = empty(x.shape, dtype: ScalarType.Bool);
-        long length = mask.NumberOfElements;
-        // Keep where a 16-bit uniform clears the threshold p·2¹⁶ (p resolved to 1/65,536); four uniforms per draw.
-        uint threshold = (uint)Math.Min(65536, Math.Round(p * 65536.0));
-        const int chunk = 1 << 16;
-        int chunks = (int)((length + chunk - 1) / chunk);
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) }, c =>
-        {
-            int start = c * chunk, count = (int)Math.Min(chunk, length - start);
-            var span = mask.bytes.Slice(start, count);
-            for (int i = 0; i < span.Length; i += 4)
-            {
-                ulong r = Mix(stream + (ulong)(start + i) * 0x9E3779B97F4A7C15UL);   // SplitMix64's sequence
-                for (int j = 0; j < 4 && i + j < span.Length; j++, r >>= 16)
-                    span[i + j] = (byte)((uint)(r & 0xFFFF) >= threshold ? 1 : 0);
-            }
-        });
-        return mask;
+        // On the device, from a generator seeded by the same stream, so a recomputed layer draws the same mask.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(stream, x.device);
+        var keep = rand(x.shape, generator: generator, device: x.device).ge_(p);
+        return x.mul(keep.to(x.dtype).mul_(1.0 / (1.0 - p))).MoveToOuterDisposeScope();
     }
 
-    /// <summary>SplitMix64's finaliser: a fast, well-mixed hash of a 64-bit counter.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    private static ulong Mix(ulong z) => DropoutKernel.Mix(z);
 }

@@ -147,19 +147,8 @@ internal static class TrainStepBench
         m.Trainable = j["trainable"]!.GetValue<long>();
     }
 
-    /// <summary>
-    /// FLOPs of one step as this library computes it, counted analytically for all-MiniLM-L6-v2 (L=6, H=384, I=1536) at
-    /// batch 32: the first L-1 layers for every token; the last one projects keys and values for every token but computes
-    /// query, attention, output and feed-forward for [CLS] alone (all the classifier reads).
-    /// </summary>
-    public static double StepFlops(string method, int seq, bool checkpointing = false)
-    {
-        const double L = 6, H = 384, I = 1536;
-        double layerPerToken = 2 * (4 * H * H + 2 * H * I) + 4 * seq * H;
-        double lastLayer = seq * 2 * (2 * H * H) + 2 * (2 * H * H + 2 * H * I) + 4 * seq * H;
-        double forward = Batch * (seq * (L - 1) * layerPerToken + lastLayer);
-        return (method switch { "full" => 3 * forward, "lora" => 2 * forward, _ => forward }) + (checkpointing ? forward : 0);
-    }
+    /// <summary>FLOPs of one step of all-MiniLM-L6-v2 (L=6, H=384, I=1536) at batch 32, as the library computes it (<see cref="BertFlops"/>).</summary>
+    public static double StepFlops(string method, int seq, bool checkpointing = false) => BertFlops.Step(6, 384, 1536, seq, Batch, method, checkpointing);
 
     /// <summary>GFLOP/s of a 2048³ matrix product in <paramref name="precision"/>.</summary>
     internal static double Roofline(string precision, int threads)
@@ -177,67 +166,17 @@ internal static class TrainStepBench
 
     private static int One(string[] a)
     {
-        string method = a[0], precision = a[2];
-        int seq = int.Parse(a[1], CultureInfo.InvariantCulture), steps = int.Parse(a[4], CultureInfo.InvariantCulture);
-        bool checkpointing = a[3] == "ckpt";
-        TorchRuntime.ConfigureThreads(int.Parse(a[5], CultureInfo.InvariantCulture));
-        manual_seed(0);
-        var encoder = PretrainedModel.MiniLmL6V2.LoadEncoder(addPoolingLayer: true).Encoder;
-        var model = new SequenceClassificationModel(encoder, 3);
-        var m = method switch { "lora" => FineTuningMethod.Lora(new LoraOptions { Rank = 8, Alpha = 16 }), "full" => FineTuningMethod.Full, _ => FineTuningMethod.HeadOnly };
-        m.Apply(model);
-        encoder.UsePrecision(precision == "bf16" ? Precision.BFloat16 : Precision.Float32);
-        encoder.GradientCheckpointing = checkpointing;
-        model.train();
-        var (optimizer, trainable) = OptimizerFactory.Create(model, 5e-4, 0.01);
-        var task = new TextClassificationTrainingTask(0, useTokenTypes: true);
-        var rng = new Random(1);
-        var examples = Enumerable.Range(0, Batch).Select(i => new ClassificationExample(
-            Enumerable.Range(0, seq).Select(_ => rng.Next(1000, 30000)).ToArray(), new int[seq], i % 3)).ToList();
-        var settings = new TrainingSettings { Seed = 1, MaxGradNorm = 1.0 };
-        var indices = Enumerable.Range(0, Batch).ToArray();
-        var times = new List<double>();
-        var cpu = new List<double>();
-        var process = Process.GetCurrentProcess();
-        for (int step = 0; step < Warmup + steps; step++)
-        {
-            process.Refresh();
-            var cpu0 = process.TotalProcessorTime;
-            var sw = Stopwatch.StartNew();
-            TrainingLoop.Step(model, task, examples, indices, optimizer, trainable, 5e-4, settings, step, CPU);
-            if (step < Warmup) continue;
-            times.Add(sw.Elapsed.TotalMilliseconds);
-            process.Refresh();
-            cpu.Add((process.TotalProcessorTime - cpu0).TotalMilliseconds);
-        }
-        var result = new JsonObject
-        {
-            ["method"] = method, ["seq"] = seq, ["precision"] = precision, ["checkpointing"] = checkpointing,
-            ["ms"] = new JsonArray(times.Select(t => (JsonNode?)t).ToArray()), ["cpu_ms"] = new JsonArray(cpu.Select(t => (JsonNode?)t).ToArray()),
-            ["peak_rss_mb"] = TorchRuntime.PeakResidentBytes() / 1048576.0, ["activations_mb"] = ActivationBytes(model, task, examples) / 1048576.0,
-            ["trainable"] = TrainableParameterReport.Of(model).Trainable,
-        };
-        Console.WriteLine(result.ToJsonString());
+        Console.WriteLine(TrainingStepProbe.Measure(() => PretrainedModel.MiniLmL6V2.LoadEncoder(addPoolingLayer: true).Encoder,
+            a[0], int.Parse(a[1], CultureInfo.InvariantCulture), Batch, a[2], a[3] == "ckpt", Warmup, int.Parse(a[4], CultureInfo.InvariantCulture),
+            int.Parse(a[5], CultureInfo.InvariantCulture)).ToJsonString());
         return 0;
-    }
-
-    /// <summary>What the graph holds after a forward pass: memory allocated after it minus before it.</summary>
-    private static long ActivationBytes(SequenceClassificationModel model, TextClassificationTrainingTask task, List<ClassificationExample> examples)
-    {
-        using var scope = NewDisposeScope();
-        var batch = task.Collate(examples, CPU);
-        long before = NativeMemory.AllocatedBytes();
-        var loss = task.Loss(model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds), batch);
-        long after = NativeMemory.AllocatedBytes();
-        loss.backward();
-        return after - before;
     }
 
     private static string Str(int v) => v.ToString(CultureInfo.InvariantCulture);
 
     private static double Median(List<double> xs) => xs.Count == 0 ? double.NaN : EncoderBench.Median(xs);
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg")
+    internal static string LoadAverage() => File.Exists("/proc/loadavg")
         ? "load average " + string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) + " (1 / 5 / 15 min)"
         : "unknown";
 }

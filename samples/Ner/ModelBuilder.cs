@@ -63,7 +63,7 @@ public static class ModelBuilder
         // The saved model reads ModelInput (just Tokens) and ends with MapKeyToValue, so the tags come out as strings.
         var toTags = ml.Transforms.Conversion.MapKeyToValue(nameof(ModelOutput.PredictedTags), "PredictedLabel").Fit(scored);
         var inputSchema = ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>()).Schema;
-        AtomicFile.Write(zip, tmp => ml.Model.Save(new TransformerChain<ITransformer>(model, toTags), inputSchema, tmp));
+        ml.Model.SaveAtomically(new TransformerChain<ITransformer>(model, toTags), inputSchema, zip);   // old or new model.zip, never half of one
         model.SaveAdapter(Path.Combine(settings.OutputFolder, "adapter"));
         Charts.LossCurve(history, Path.Combine(settings.OutputFolder, "loss.png"), "validation entity F1");
         var types = metrics.PerType.Keys.ToList();

@@ -143,7 +143,7 @@ public static class ModelBuilder
         var keyToName = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(calibrated.Transform(sample));
         var scoring = new TransformerChain<ITransformer>(calibrated, keyToName);
         var inputSchema = ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>()).Schema;
-        AtomicFile.Write(path, tmp => ml.Model.Save(scoring, inputSchema, tmp));
+        ml.Model.SaveAtomically(scoring, inputSchema, path);   // old or new model.zip, never half of one
     }
 }
 

@@ -10,6 +10,7 @@ public class PublicSurfaceTests
 {
     private static readonly string[] Expected =
     {
+        "Microsoft.ML.AtomicModelSaving",
         "Microsoft.ML.LoraCatalog",
         "Microsoft.ML.Lora.AdapterActivation",
         "Microsoft.ML.Lora.CalibrationMetrics",

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.ML.Lora.IO;
 using Onnx;
 using TorchSharp;
 
@@ -56,23 +57,35 @@ internal static class EmbeddedMiniLm
     /// <returns>Full path of the folder.</returns>
     public static string EnsureHuggingFaceFolder(string? cacheDirectory = null, Action<string>? log = null)
     {
-        string root = ResolveCacheRoot(cacheDirectory, Environment.GetEnvironmentVariable(CacheVariable),
+        string? variable = Environment.GetEnvironmentVariable(CacheVariable);
+        string root = ResolveCacheRoot(cacheDirectory, variable,
             Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify));
+        string origin = !string.IsNullOrWhiteSpace(cacheDirectory) ? "the cache directory argument"
+            : !string.IsNullOrWhiteSpace(variable) ? $"the {CacheVariable} environment variable" : "the default location";
+        if (File.Exists(root))
+            throw new InvalidOperationException($"The model cache '{root}' (from {origin}) is a file; it must be a folder. Point {CacheVariable} at a folder, or unset it to use the default.");
         string target = Path.Combine(root, FolderName);
         if (IsComplete(target))
+        {
+            RemoveAbandonedStaging(root);   // what a process killed mid-conversion left (~90 MB)
             return target;
+        }
 
         // One conversion at a time in this process; other processes are handled by the atomic rename.
         lock (_conversionLock)
         {
             if (IsComplete(target))
                 return target;
-            Directory.CreateDirectory(root);
+            try { Directory.CreateDirectory(root); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException($"The model cache folder '{root}' (from {origin}) cannot be created ({e.Message}). Point {CacheVariable} at a writable folder.", e);
+            }
             RemoveIncomplete(target);
             RemoveAbandonedStaging(root);
             log?.Invoke($"Converting the embedded {ModelName} ONNX model to a Hugging Face folder: {target}");
             var watch = Stopwatch.StartNew();
-            string staging = Path.Combine(root, $".tmp-{FolderName}-{Guid.NewGuid():N}");
+            string staging = TempFiles.NameFor(Path.Combine(root, "." + FolderName));
             try
             {
                 Directory.CreateDirectory(staging);
@@ -289,13 +302,24 @@ internal static class EmbeddedMiniLm
         TryDeleteDirectory(aside);
     }
 
-    /// <summary>Staging folders of processes that died mid-conversion; an hour is far beyond any live conversion.</summary>
+    /// <summary>
+    /// Staging folders of processes that died mid-conversion: at once when the process is known to be gone, after an hour
+    /// (far beyond any live conversion) for those of other hosts sharing the cache and of older versions.
+    /// </summary>
     private static void RemoveAbandonedStaging(string root)
     {
-        foreach (string staging in Directory.EnumerateDirectories(root, $".tmp-{ModelName}-*"))
+        TempFiles.RemoveAbandoned(Path.Combine(root, "." + FolderName), staleAfter: TimeSpan.FromHours(1));
+        try
         {
-            if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(staging) > TimeSpan.FromHours(1))
-                TryDeleteDirectory(staging);
+            foreach (string staging in Directory.EnumerateDirectories(root, $".tmp-{ModelName}-*"))
+            {
+                if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(staging) > TimeSpan.FromHours(1))
+                    TryDeleteDirectory(staging);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // cleanup must not mask the real result
         }
     }
 
@@ -308,7 +332,7 @@ internal static class EmbeddedMiniLm
         }
         catch (IOException)
         {
-            // Leftovers are hidden (.tmp-*) and harmless; cleanup must not mask the real result.
+            // Leftovers are hidden (.{name}.*.tmp) and harmless; cleanup must not mask the real result.
         }
         catch (UnauthorizedAccessException)
         {

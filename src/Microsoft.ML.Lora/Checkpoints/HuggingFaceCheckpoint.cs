@@ -1,7 +1,5 @@
-using System.Collections;
 using System.Text.Json;
 using Microsoft.ML.Lora.Models;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Lora.Checkpoints;
@@ -34,6 +32,7 @@ internal static class HuggingFaceCheckpoint
     public static LoadedEncoder LoadEncoder(string folder, bool addPoolingLayer)
     {
         var config = ReadConfig(folder);
+        CheckWeightsCanHold(folder, config);
         var encoder = EncoderModel.Create(config, addPoolingLayer && config.Architecture == EncoderArchitecture.Bert);
         try
         {
@@ -157,29 +156,53 @@ internal static class HuggingFaceCheckpoint
         }
     }
 
+    /// <summary>
+    /// A config.json from a stranger must not make the process allocate what it merely declares: the folder's weight files
+    /// must be large enough to hold the parameters the config implies (at 2 bytes each, the smallest dtype) before the
+    /// encoder is built.
+    /// </summary>
+    internal static void CheckWeightsCanHold(string folder, EncoderConfig config)
+    {
+        long bytes = 0;
+        string? file = WeightFiles.Select(f => Path.Combine(folder, f)).FirstOrDefault(File.Exists);
+        if (file is null) return;   // LoadWeights names the missing files
+        if (file.EndsWith(".index.json", StringComparison.Ordinal))
+        {
+            foreach (var shard in ShardNames(file).Distinct())
+            {
+                if (!File.Exists(Path.Combine(folder, shard))) return;   // Shards names the missing shard
+                bytes += new FileInfo(Path.Combine(folder, shard)).Length;
+            }
+        }
+        else bytes = new FileInfo(file).Length;
+        long needed = 2 * config.MinimumParameterCount;
+        if (bytes < needed)
+            throw new InvalidDataException(
+                $"{Path.Combine(folder, "config.json")} declares a {config.ModelType} encoder of at least {config.MinimumParameterCount:N0} parameters " +
+                $"({needed / 1048576.0:N1} MiB at 2 bytes each), but {Path.GetFileName(file)} holds only {bytes / 1048576.0:N1} MiB: the config does not describe these weights.");
+    }
+
     private static Dictionary<string, string> WeightMap(string index)
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(index));
-            return doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            using var doc = JsonDocument.Parse(IO.JsonFields.ReadAllText(index));
+            var map = doc.RootElement.GetProperty("weight_map").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            foreach (var shard in map.Values)
+                if (string.IsNullOrEmpty(shard) || Path.GetFileName(shard) != shard || shard is "." or "..")
+                    throw new InvalidDataException($"{index}: shard name '{shard}' is not a file name in the model folder.");
+            return map;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new InvalidDataException($"{index}: expected a JSON object with a 'weight_map' ({e.Message}).", e);
+            throw new InvalidDataException($"{index}: expected a JSON object with a 'weight_map' of tensor name → shard file ({e.Message}).", e);
         }
     }
 
-    private static Dictionary<string, Tensor> ReadPickle(string path)
-    {
-        Hashtable table;
-        try { table = PyTorchUnpickler.UnpickleStateDict(path); }
-        catch (Exception e) { throw new InvalidDataException($"{path}: cannot read a PyTorch state dict ({e.Message}).", e); }
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in table)
-            if (e.Key is string k && e.Value is Tensor t) result[k] = t;
-        return result;
-    }
+    private static IEnumerable<string> ShardNames(string index) => WeightMap(index).Values;
+
+    // Not PyBridge's unpickler: it allocates what the pickle declares and names no file in its errors (see PyTorchBinReader).
+    private static Dictionary<string, Tensor> ReadPickle(string path) => PyTorchBinReader.Read(path);
 
     private static void CheckFolder(string folder)
     {

@@ -63,14 +63,47 @@ internal sealed class SafetensorsHeader
                 var offsets = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
                     throw Bad(source, $"tensor '{p.Name}' has data offsets [{string.Join(", ", offsets)}] outside the {dataLength}-byte data section (file truncated?)");
-                tensors[p.Name] = new Entry(p.Value.GetProperty("dtype").GetString() ?? "", shape, offsets[0], offsets[1]);
+                var dtype = p.Value.GetProperty("dtype").GetString() ?? "";
+                // Readers allocate the declared shape: it must be exactly what the byte range holds.
+                long expected = Bytes(dtype, shape, p.Name, source);
+                if (expected != offsets[1] - offsets[0])
+                    throw Bad(source, $"tensor '{p.Name}' is {dtype} [{string.Join(", ", shape)}] ({expected} bytes) but its data offsets span {offsets[1] - offsets[0]} bytes");
+                tensors[p.Name] = new Entry(dtype, shape, offsets[0], offsets[1]);
             }
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw Bad(source, "malformed JSON header: " + e.Message);
         }
+        // Overlapping ranges would let a small file declare many full-size tensors over the same bytes.
+        long end = 0;
+        foreach (var (name, e) in tensors.OrderBy(t => t.Value.Begin).ThenBy(t => t.Value.End))
+        {
+            if (e.Begin < end && e.End > e.Begin)
+                throw Bad(source, $"tensor '{name}' overlaps the bytes of another tensor (data offsets [{e.Begin}, {e.End}])");
+            end = Math.Max(end, e.End);
+        }
         return new SafetensorsHeader(tensors, metadata, 8 + n);
+    }
+
+    /// <summary>Bytes per element of each safetensors dtype this library reads.</summary>
+    private static readonly Dictionary<string, int> ElementBytes = new(StringComparer.Ordinal)
+    {
+        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
+    };
+
+    private static long Bytes(string dtype, long[] shape, string name, string source)
+    {
+        if (!ElementBytes.TryGetValue(dtype, out int size))
+            throw Bad(source, $"tensor '{name}' has dtype '{dtype}' (expected one of {string.Join(", ", ElementBytes.Keys)})");
+        long total = size;
+        foreach (long d in shape)
+        {
+            if (d < 0) throw Bad(source, $"tensor '{name}' has a negative dimension in [{string.Join(", ", shape)}]");
+            try { total = checked(total * d); }
+            catch (OverflowException) { throw Bad(source, $"tensor '{name}' declares [{string.Join(", ", shape)}], beyond any file"); }
+        }
+        return total;
     }
 
     private static InvalidDataException Bad(string source, string what) => new($"{source} is not a valid safetensors file: {what}.");

@@ -16,6 +16,9 @@ public enum LoraInit
 /// </summary>
 public sealed class LoraOptions
 {
+    /// <summary>The largest rank accepted; a layer further refuses a rank above its smaller dimension.</summary>
+    public const int MaxRank = 65536;
+
     /// <summary>Rank r of the update B·A. Default 8 (PEFT).</summary>
     public int Rank { get; set; } = 8;
 
@@ -58,7 +61,7 @@ public sealed class LoraOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (Rank < 1) throw new ArgumentException($"LoRA rank must be at least 1, got {Rank}.", nameof(Rank));
+        if (Rank < 1 || Rank > MaxRank) throw new ArgumentOutOfRangeException(nameof(Rank), Rank, $"LoRA rank must be between 1 and {MaxRank}, got {Rank}.");
         if (!(Alpha > 0) || double.IsInfinity(Alpha)) throw new ArgumentException($"LoRA alpha must be a positive number, got {Alpha}.", nameof(Alpha));
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"LoRA dropout must be in [0, 1), got {Dropout}.", nameof(Dropout));
         int ways = (TargetModules is { Count: > 0 } ? 1 : 0) + (TargetModulesRegex is not null ? 1 : 0) + (TargetAllLinear ? 1 : 0);
@@ -68,6 +71,11 @@ public sealed class LoraOptions
             try { _ = new System.Text.RegularExpressions.Regex(TargetModulesRegex); }
             catch (ArgumentException e) { throw new ArgumentException($"TargetModulesRegex '{TargetModulesRegex}' is not a valid regular expression: {e.Message}", nameof(TargetModulesRegex), e); }
         }
+        if (!Enum.IsDefined(Init)) throw new ArgumentOutOfRangeException(nameof(Init), Init, $"Init {(int)Init} is not a LoraInit.");
+        if (TargetModules?.Any(string.IsNullOrWhiteSpace) == true)
+            throw new ArgumentException("TargetModules contains an empty or null module name.", nameof(TargetModules));
+        if (ModulesToSave?.Any(string.IsNullOrWhiteSpace) == true)
+            throw new ArgumentException("ModulesToSave contains an empty or null module name.", nameof(ModulesToSave));
         if (LayersToTransform?.FirstOrDefault(i => i < 0) is < 0 and var bad)
             throw new ArgumentException($"LayersToTransform contains a negative layer index {bad}.", nameof(LayersToTransform));
     }

@@ -58,12 +58,17 @@ internal static class PeftAdapter
         AtomicFile.WriteAllText(Path.Combine(folder, PeftAdapterConfig.FileName), config.ToJson());
     }
 
-    /// <summary>Reads <c>adapter_config.json</c> of <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Reads <c>adapter_config.json</c> of <paramref name="folder"/>. Temporary files that a killed save left in the folder
+    /// are removed first (never the adapter's files, which renames keep whole).
+    /// </summary>
     public static PeftAdapterConfig ReadConfig(string folder)
     {
+        foreach (var file in new[] { WeightsFileName, PeftAdapterConfig.FileName })
+            TempFiles.RemoveAbandoned(Path.GetFullPath(Path.Combine(folder, file)));
         var path = Path.Combine(folder, PeftAdapterConfig.FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"No {PeftAdapterConfig.FileName} in adapter folder {folder}.", path);
-        return PeftAdapterConfig.Parse(File.ReadAllText(path), path);
+        return PeftAdapterConfig.Parse(JsonFields.ReadAllText(path), path);
     }
 
     /// <summary>The shapes of the adapter's tensors, by the task model's names (a task reads its head's size from them).</summary>

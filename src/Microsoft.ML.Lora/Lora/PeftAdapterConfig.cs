@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.ML.Lora.IO;
 
 namespace Microsoft.ML.Lora.Lora;
 
@@ -94,45 +95,43 @@ internal sealed record PeftAdapterConfig
     }
 
     /// <summary>Parses an <c>adapter_config.json</c>; <paramref name="source"/> names it in errors.</summary>
-    /// <exception cref="InvalidDataException">Not a LoRA config, or uses a feature this library does not support.</exception>
+    /// <exception cref="InvalidDataException">Not a LoRA config; a value of the wrong JSON type or out of range (names the key,
+    /// the value and what was expected); or a feature this library does not support.</exception>
     public static PeftAdapterConfig Parse(string json, string source = FileName)
     {
-        JsonObject o;
-        try { o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: expected a JSON object."); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e); }
-        string? Str(string k) => o[k] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
-        bool Flag(string k) => o[k] is JsonValue v && v.TryGetValue(out bool b) && b;
-        double Num(string k, double fallback) => o[k] is JsonValue v && v.TryGetValue(out double d) ? d : fallback;
-        List<string>? Strings(string k) => o[k] is JsonArray a ? a.Select(x => x!.GetValue<string>()).ToList() : null;
-
-        if (Str("peft_type") is var type && type != "LORA")
+        var o = JsonFields.Parse(json, source);
+        var type = o.String("peft_type");
+        if (type != "LORA")
             throw new InvalidDataException($"{source}: peft_type is '{type ?? "(missing)"}', expected 'LORA'.");
         void Refuse(bool bad, string what) { if (bad) throw new InvalidDataException($"{source}: {what} is not supported by Microsoft.ML.Lora."); }
-        Refuse(Flag("use_dora"), "use_dora = true (DoRA)");
-        Refuse(Flag("fan_in_fan_out"), "fan_in_fan_out = true");
-        Refuse(Str("bias") is { } bias && bias != "none", $"bias = '{Str("bias")}' (trained biases)");
-        Refuse(o["rank_pattern"] is JsonObject rp && rp.Count > 0, "a non-empty rank_pattern");
-        Refuse(o["alpha_pattern"] is JsonObject ap && ap.Count > 0, "a non-empty alpha_pattern");
+        Refuse(o.Bool("use_dora") == true, "use_dora = true (DoRA)");
+        Refuse(o.Bool("fan_in_fan_out") == true, "fan_in_fan_out = true");
+        var bias = o.String("bias");
+        Refuse(bias is not null && bias != "none", $"bias = '{bias}' (trained biases)");
+        Refuse(o.Object("rank_pattern") is { } rp && rp.Element.EnumerateObject().Any(), "a non-empty rank_pattern");
+        Refuse(o.Object("alpha_pattern") is { } ap && ap.Element.EnumerateObject().Any(), "a non-empty alpha_pattern");
 
-        var targets = o["target_modules"];
+        var targets = o.Raw("target_modules");
+        var init = o.Raw("init_lora_weights");
+        var initKind = init is null || init.Value.ValueKind is JsonValueKind.True or JsonValueKind.False ? LoraInit.KaimingUniform
+            : init.Value.ValueKind == JsonValueKind.String && init.Value.GetString() == "gaussian" ? LoraInit.Gaussian
+            : init.Value.ValueKind == JsonValueKind.String ? throw new InvalidDataException($"{source}: init_lora_weights = '{init.Value.GetString()}' is not supported by Microsoft.ML.Lora (true, false or \"gaussian\").")
+            : throw o.Wrong("init_lora_weights", init.Value, "true, false or a string");
         return new PeftAdapterConfig
         {
-            TaskType = Str("task_type") ?? "SEQ_CLS",
-            R = (int)Num("r", 8),
-            LoraAlpha = Num("lora_alpha", 8),
-            LoraDropout = Num("lora_dropout", 0),
-            TargetModules = targets is JsonArray ? Strings("target_modules") : null,
-            TargetModulesRegex = targets is JsonValue tv && tv.TryGetValue(out string? regex) ? regex : null,
-            ModulesToSave = Strings("modules_to_save"),
-            LayersToTransform = o["layers_to_transform"] switch
-            {
-                JsonArray a => a.Select(x => x!.GetValue<int>()).ToList(),
-                JsonValue v when v.TryGetValue(out int single) => new[] { single },
-                _ => null,
-            },
-            UseRsLora = Flag("use_rslora"),
-            InitLoraWeights = o["init_lora_weights"] is JsonValue iv && iv.TryGetValue(out string? init) && init == "gaussian" ? LoraInit.Gaussian : LoraInit.KaimingUniform,
-            BaseModelNameOrPath = Str("base_model_name_or_path"),
+            TaskType = o.String("task_type") ?? "SEQ_CLS",
+            R = o.Int("r", 1, LoraOptions.MaxRank) ?? 8,
+            LoraAlpha = o.Positive("lora_alpha") ?? 8,
+            LoraDropout = o.Number("lora_dropout", 0, 1, maxExclusive: true) ?? 0,
+            TargetModules = targets is { ValueKind: JsonValueKind.String } ? null : o.Strings("target_modules"),
+            TargetModulesRegex = targets is { ValueKind: JsonValueKind.String } ? o.String("target_modules") : null,
+            ModulesToSave = o.Strings("modules_to_save"),
+            LayersToTransform = o.Raw("layers_to_transform") is { ValueKind: JsonValueKind.Number }
+                ? new[] { o.Int("layers_to_transform", 0)!.Value }
+                : o.Ints("layers_to_transform", 0),
+            UseRsLora = o.Bool("use_rslora") ?? false,
+            InitLoraWeights = initKind,
+            BaseModelNameOrPath = o.String("base_model_name_or_path"),
         };
     }
 }

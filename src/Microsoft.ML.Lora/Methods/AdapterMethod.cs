@@ -18,12 +18,16 @@ internal sealed class AdapterMethod : FineTuningMethod
 
     public AdapterMethod(int bottleneckSize, AdapterActivation activation, bool trainLayerNorms)
     {
-        if (bottleneckSize < 1) throw new ArgumentOutOfRangeException(nameof(bottleneckSize), bottleneckSize, "The adapter bottleneck needs at least one unit.");
+        if (bottleneckSize < 1 || bottleneckSize > MaxSize)
+            throw new ArgumentOutOfRangeException(nameof(bottleneckSize), bottleneckSize, $"The adapter bottleneck must have between 1 and {MaxSize} units.");
         if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown adapter activation.");
         BottleneckSize = bottleneckSize;
         Activation = activation;
         TrainLayerNorms = trainLayerNorms;
     }
+
+    /// <summary>Bounds every size a saved model may declare before anything is allocated; <see cref="Apply"/> also keeps it within max(1024, 4 × the hidden size).</summary>
+    public const int MaxSize = 65536;
 
     public int BottleneckSize { get; }
     public AdapterActivation Activation { get; }
@@ -38,6 +42,9 @@ internal sealed class AdapterMethod : FineTuningMethod
     internal override void Apply(TaskModel model)
     {
         var c = model.Encoder.Config;
+        if (BottleneckSize > Math.Max(1024, 4 * c.HiddenSize))
+            throw new ArgumentOutOfRangeException(nameof(BottleneckSize), BottleneckSize,
+                $"An adapter bottleneck of {BottleneckSize} units is beyond max(1024, 4 × the encoder's hidden size {c.HiddenSize}).");
         var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
         var trainable = model.HeadModules.ToList();
         for (int i = 0; i < c.NumLayers; i++)

@@ -14,8 +14,9 @@ internal sealed class FreezingMethod : FineTuningMethod
 
     public FreezingMethod(Kind kind, int layers)
     {
-        if (kind == Kind.LastLayers && layers < 1)
-            throw new ArgumentOutOfRangeException(nameof(layers), layers, "LastLayers needs at least one layer.");
+        if (kind == Kind.LastLayers && (layers < 1 || layers > 65536))
+            throw new ArgumentOutOfRangeException(nameof(layers), layers, "LastLayers needs between 1 and 65536 layers.");
+        if (!Enum.IsDefined(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown freezing method.");
         this.kind = kind;
         this.layers = layers;
     }

@@ -21,13 +21,17 @@ internal sealed class PrefixTuningMethod : FineTuningMethod
 
     public PrefixTuningMethod(int length, bool reparameterize, int hiddenSize)
     {
-        if (length < 1) throw new ArgumentOutOfRangeException(nameof(length), length, "The prefix needs at least one position.");
-        if (reparameterize && hiddenSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, "The reparameterisation MLP needs at least one hidden unit.");
+        if (length < 1 || length > MaxSize)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"The prefix needs between 1 and {MaxSize} positions.");
+        if (reparameterize && (hiddenSize < 1 || hiddenSize > MaxSize))
+            throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, $"The reparameterisation MLP needs between 1 and {MaxSize} hidden units.");
         Length = length;
         Reparameterize = reparameterize;
         HiddenSize = hiddenSize;
     }
+
+    /// <summary>Bounds every size a saved model may declare before anything is allocated; <see cref="Apply"/> also keeps the length within the position table.</summary>
+    public const int MaxSize = 65536;
 
     public int Length { get; }
     public bool Reparameterize { get; }
@@ -45,6 +49,11 @@ internal sealed class PrefixTuningMethod : FineTuningMethod
     {
         if (model.Encoder.Prefix is not null)
             throw new InvalidOperationException("The encoder already has an attention prefix: prefix tuning can be applied once.");
+        if (Reparameterize && HiddenSize > Math.Max(4096, 16 * model.Encoder.Config.HiddenSize))
+            throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize,
+                $"A prefix MLP of {HiddenSize} hidden units is beyond max(4096, 16 × the encoder's hidden size {model.Encoder.Config.HiddenSize}).");
+        if (Length > model.Encoder.Config.MaxPositionEmbeddings)
+            throw new ArgumentOutOfRangeException(nameof(Length), Length, $"A prefix of {Length} positions is longer than the encoder's {model.Encoder.Config.MaxPositionEmbeddings}-position table.");
         var device = model.parameters().First().device;
         var prefix = new PrefixEncoder(model.Encoder.Config, Length, Reparameterize, HiddenSize, device);
         prefix.train(model.training);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.ML.Lora.IO;
 
 namespace Microsoft.ML.Lora.Models;
 
@@ -47,17 +48,36 @@ internal sealed record EncoderConfig
     /// <summary>Longest input (in tokens, specials included) the position table allows.</summary>
     public int MaxSequenceLength => Architecture == EncoderArchitecture.Roberta ? MaxPositionEmbeddings - PadTokenId - 1 : MaxPositionEmbeddings;
 
-    /// <summary>Checks that the sizes describe a buildable model.</summary>
+    /// <summary>
+    /// Checks that the sizes describe a buildable model of sane size: a config from an untrusted source must not make the
+    /// process allocate what it merely declares (the weights' file size is checked against <see cref="MinimumParameterCount"/>
+    /// when the weights are read).
+    /// </summary>
     public void Validate(string source = "config")
     {
-        void Positive(int v, string name) { if (v <= 0) throw new InvalidDataException($"{source}: {name} must be positive, got {v}."); }
-        Positive(VocabSize, "vocab_size"); Positive(HiddenSize, "hidden_size"); Positive(NumLayers, "num_hidden_layers");
-        Positive(NumHeads, "num_attention_heads"); Positive(IntermediateSize, "intermediate_size"); Positive(MaxPositionEmbeddings, "max_position_embeddings");
+        void Range(long v, string name, long min, long max)
+        {
+            if (v < min || v > max) throw new InvalidDataException($"{source}: {name} must be between {min} and {max}, got {v}.");
+        }
+        Range(VocabSize, "vocab_size", 1, 1 << 24); Range(HiddenSize, "hidden_size", 1, 1 << 16); Range(NumLayers, "num_hidden_layers", 1, 1024);
+        Range(NumHeads, "num_attention_heads", 1, HiddenSize); Range(IntermediateSize, "intermediate_size", 1, 1 << 20);
+        Range(MaxPositionEmbeddings, "max_position_embeddings", 1, 1 << 20); Range(TypeVocabSize, "type_vocab_size", 0, 1 << 16);
+        Range(PadTokenId, "pad_token_id", 0, VocabSize - 1);
         if (HiddenSize % NumHeads != 0)
             throw new InvalidDataException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumHeads}.");
         if (HiddenAct is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" or "relu"))
             throw new InvalidDataException($"{source}: hidden_act '{HiddenAct}' is not supported (expected gelu, gelu_new, gelu_pytorch_tanh or relu).");
+        foreach (var (value, name) in new[] { (HiddenDropout, "hidden dropout"), (AttentionDropout, "attention dropout"), (ClassifierDropout ?? 0, "classifier dropout") })
+            if (!(value >= 0 && value < 1)) throw new InvalidDataException(FormattableString.Invariant($"{source}: {name} must be in [0, 1), got {value}."));
+        if (!(LayerNormEps > 0 && LayerNormEps < 1)) throw new InvalidDataException(FormattableString.Invariant($"{source}: layer_norm_eps must be in (0, 1), got {LayerNormEps}."));
     }
+
+    /// <summary>
+    /// A lower bound of the encoder's parameter count (word embeddings and the layers' matrices): a weights file must hold at
+    /// least this many values (2 bytes each at the smallest supported dtype) for the config to be believed.
+    /// </summary>
+    public long MinimumParameterCount => (long)VocabSize * HiddenSize
+        + (long)NumLayers * (4L * HiddenSize * HiddenSize + 2L * HiddenSize * IntermediateSize);
 
     /// <summary>Reads a Hugging Face <c>config.json</c>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -65,17 +85,15 @@ internal sealed record EncoderConfig
     public static EncoderConfig Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Model config not found: {path}", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(JsonFields.ReadAllText(path), path);
     }
 
     /// <summary>Parses the text of a Hugging Face <c>config.json</c>; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">Not valid JSON, a value of the wrong type (names the key), or not a supported encoder.</exception>
     public static EncoderConfig Parse(string json, string source = "config.json")
     {
-        JsonObject o;
-        try { o = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: expected a JSON object."); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e); }
-
-        string modelType = Str(o, "model_type") ?? throw new InvalidDataException($"{source}: 'model_type' is missing.");
+        var o = JsonFields.Parse(json, source);
+        string modelType = o.String("model_type") ?? throw new InvalidDataException($"{source}: 'model_type' is missing.");
         var arch = modelType switch
         {
             "bert" => EncoderArchitecture.Bert,
@@ -87,24 +105,24 @@ internal sealed record EncoderConfig
             ? new EncoderConfig
             {
                 Architecture = arch, ModelType = modelType,
-                VocabSize = Int(o, "vocab_size", source), HiddenSize = Int(o, "dim", source), NumLayers = Int(o, "n_layers", source),
-                NumHeads = Int(o, "n_heads", source), IntermediateSize = Int(o, "hidden_dim", source),
-                HiddenAct = Str(o, "activation") ?? "gelu", HiddenDropout = Dbl(o, "dropout") ?? 0.1,
-                AttentionDropout = Dbl(o, "attention_dropout") ?? 0.1, ClassifierDropout = Dbl(o, "seq_classif_dropout") ?? 0.2,
-                MaxPositionEmbeddings = Int(o, "max_position_embeddings", source), TypeVocabSize = 0, LayerNormEps = 1e-12,
-                PadTokenId = (int)(Dbl(o, "pad_token_id") ?? 0),
+                VocabSize = o.RequiredInt("vocab_size"), HiddenSize = o.RequiredInt("dim"), NumLayers = o.RequiredInt("n_layers"),
+                NumHeads = o.RequiredInt("n_heads"), IntermediateSize = o.RequiredInt("hidden_dim"),
+                HiddenAct = o.String("activation") ?? "gelu", HiddenDropout = o.Number("dropout") ?? 0.1,
+                AttentionDropout = o.Number("attention_dropout") ?? 0.1, ClassifierDropout = o.Number("seq_classif_dropout") ?? 0.2,
+                MaxPositionEmbeddings = o.RequiredInt("max_position_embeddings"), TypeVocabSize = 0, LayerNormEps = 1e-12,
+                PadTokenId = o.Int("pad_token_id") ?? 0,
             }
             : new EncoderConfig
             {
                 Architecture = arch, ModelType = modelType,
-                VocabSize = Int(o, "vocab_size", source), HiddenSize = Int(o, "hidden_size", source),
-                NumLayers = Int(o, "num_hidden_layers", source), NumHeads = Int(o, "num_attention_heads", source),
-                IntermediateSize = Int(o, "intermediate_size", source), HiddenAct = Str(o, "hidden_act") ?? "gelu",
-                HiddenDropout = Dbl(o, "hidden_dropout_prob") ?? 0.1, AttentionDropout = Dbl(o, "attention_probs_dropout_prob") ?? 0.1,
-                ClassifierDropout = Dbl(o, "classifier_dropout"),
-                MaxPositionEmbeddings = Int(o, "max_position_embeddings", source), TypeVocabSize = (int)(Dbl(o, "type_vocab_size") ?? 2),
-                LayerNormEps = Dbl(o, "layer_norm_eps") ?? 1e-12,
-                PadTokenId = (int)(Dbl(o, "pad_token_id") ?? (arch == EncoderArchitecture.Roberta ? 1 : 0)),
+                VocabSize = o.RequiredInt("vocab_size"), HiddenSize = o.RequiredInt("hidden_size"),
+                NumLayers = o.RequiredInt("num_hidden_layers"), NumHeads = o.RequiredInt("num_attention_heads"),
+                IntermediateSize = o.RequiredInt("intermediate_size"), HiddenAct = o.String("hidden_act") ?? "gelu",
+                HiddenDropout = o.Number("hidden_dropout_prob") ?? 0.1, AttentionDropout = o.Number("attention_probs_dropout_prob") ?? 0.1,
+                ClassifierDropout = o.Number("classifier_dropout"),
+                MaxPositionEmbeddings = o.RequiredInt("max_position_embeddings"), TypeVocabSize = o.Int("type_vocab_size") ?? 2,
+                LayerNormEps = o.Number("layer_norm_eps") ?? 1e-12,
+                PadTokenId = o.Int("pad_token_id") ?? (arch == EncoderArchitecture.Roberta ? 1 : 0),
             };
         c.Validate(source);
         return c;
@@ -138,17 +156,4 @@ internal sealed record EncoderConfig
             };
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
-
-    private static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
-
-    private static double? Dbl(JsonObject o, string key)
-    {
-        if (o[key] is not JsonValue v) return null;
-        if (v.TryGetValue(out double d)) return d;
-        if (v.TryGetValue(out string? s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out d)) return d;
-        return null;
-    }
-
-    private static int Int(JsonObject o, string key, string source)
-        => (int)(Dbl(o, key) ?? throw new InvalidDataException($"{source}: '{key}' is missing or not a number."));
 }

@@ -82,7 +82,11 @@ internal static class ModelPackage
         Func<JsonObject, string, TTask> readTask) where TTask : FineTuningTask
     {
         ctx.CheckAtModel(version);
-        return Load(ctx, taskName, readTask, LoadDevice.For(env));
+        try { return Load(ctx, taskName, readTask, LoadDevice.For(env)); }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or InvalidOperationException or FormatException or JsonException)
+        {
+            throw LoadErrors.ForMlNetBoundary(e, $"model entry '{ctx.Directory ?? ""}'");
+        }
     }
 
     /// <summary>Rebuilds the task and its model on <paramref name="device"/>.</summary>
@@ -104,8 +108,9 @@ internal static class ModelPackage
         string task = json["task"]?.GetValue<string>() ?? "";
         if (task != taskName) throw new InvalidDataException($"{where}: holds a '{task}' model, expected '{taskName}'.");
 
-        ReadBlob(ctx, VocabEntry, r => vocab = r.ReadBytes(r.ReadInt32()), where);
-        ReadBlob(ctx, WeightsEntry, r => { long n = r.ReadInt64(); weights = r.ReadBytes(checked((int)n)); if (weights.LongLength != n) throw new EndOfStreamException(); }, where);
+        PackageLimits.CheckEntries(ctx, where);
+        ReadBlob(ctx, VocabEntry, r => vocab = PackageLimits.ReadBlob(r, r.ReadInt32(), VocabEntry, where), where);
+        ReadBlob(ctx, WeightsEntry, r => weights = PackageLimits.ReadBlob(r, r.ReadInt64(), WeightsEntry, where), where);
         Verify(vocab!, json["vocab_sha256"], VocabEntry, where);
         Verify(weights!, json["weights_sha256"], WeightsEntry, where);
 
@@ -132,6 +137,9 @@ internal static class ModelPackage
             scoringBatchSize = json["scoring_batch_size"]!.GetValue<int>();
         }
 
+        PackageLimits.CheckBacked(config, head.Outputs, embedded, weights!.LongLength,
+            embedded ? new FileInfo(Path.Combine(PretrainedModel.MiniLmL6V2.ResolveFolder(), EmbeddedMiniLm.ModelFileName)).Length : 0, where);
+        _ = SafetensorsHeader.Read(new MemoryStream(weights), $"{where}/{WeightsEntry}");   // shapes must match byte ranges before PyBridge allocates them
         if (embedded)
         {
             string expectedHash = json["base_content_hash"]?.GetValue<string>() ?? "";
@@ -143,8 +151,13 @@ internal static class ModelPackage
         if (!Enum.TryParse<Precision>(precisionText, out var precision) || !Enum.IsDefined(precision))
             throw new InvalidDataException($"{source}: precision '{precisionText}' is not Float32 or BFloat16.");
         var encoder = EncoderSource.FromPackage(baseName, embedded, config, tokenizer, json["max_sequence_length"]!.GetValue<int>());
-        var ready = ReadyModelBuilder.Build(encoder, head, (e, h) => CreateHead(taskObject, e, h, source), method, device,
-            loadWeights: model => CopyWeights(model, weights!, embedded, where), precision: precision);
+        ReadyModel ready;
+        try
+        {
+            ready = ReadyModelBuilder.Build(encoder, head, (e, h) => CreateHead(taskObject, e, h, source), method, device,
+                loadWeights: model => CopyWeights(model, weights!, embedded, where), precision: precision);
+        }
+        catch (ArgumentException e) { throw new InvalidDataException($"{where}: the fine-tuning method does not fit the model ({e.Message}).", e); }
         return new LoadedPackage<TTask>(taskObject, new FineTunedModel(ready), scoringBatchSize);
     }
 

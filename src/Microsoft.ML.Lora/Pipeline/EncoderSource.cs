@@ -41,6 +41,9 @@ internal sealed class EncoderSource
     {
         var config = model.ReadConfig(log);
         var tokenizer = model.LoadTokenizer(log);
+        // A token id beyond the word embeddings would fail inside libtorch, naming nothing: refuse the pair here.
+        if (tokenizer.VocabularySize > config.VocabSize)
+            throw new InvalidDataException($"{model.Name}: the tokenizer has {tokenizer.VocabularySize} tokens but config.json's vocab_size is {config.VocabSize}; they do not belong together.");
         return new EncoderSource(model.Name, model.IsEmbedded, config, tokenizer, MaxLength(maxSequenceLength, model.DefaultMaxSequenceLength, config, log),
             pooler => model.LoadEncoder(pooler, log));
     }

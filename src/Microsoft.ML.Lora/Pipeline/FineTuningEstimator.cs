@@ -26,6 +26,9 @@ internal static class FineTuningEstimator
         options.Validate();
         var host = env.Register(name);
         using var ch = host.Start("Fit");
+        // An empty data view otherwise first shows as a label column with no key values ("has 1 key values").
+        DataChecks.RequireRows(input, "training data");
+        if (options.ValidationSet is { } validationSet) DataChecks.RequireRows(validationSet, "validation set");
         if (options.NumberOfThreads is { } threads) TorchRuntime.ConfigureThreads(threads);
         // The component name keeps the seeds drawn by earlier versions.
         int seed = options.Seed ?? env.Register("FineTuningSession").Rand.Next();

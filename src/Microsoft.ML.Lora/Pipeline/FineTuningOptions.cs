@@ -1,6 +1,7 @@
 using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Native;
+using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 
 namespace Microsoft.ML.Lora;
@@ -23,10 +24,10 @@ public abstract class FineTuningOptions
     /// <summary>Examples per optimizer step. Default 32.</summary>
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>Peak learning rate of AdamW; null = the method's default (LoRA 5e-4, full 5e-5, last layers 1e-4, head-only 1e-3, adapters 5e-4, prefix 5e-3).</summary>
+    /// <summary>Peak learning rate of AdamW, in (0, 1]; null = the method's default (LoRA 5e-4, full 5e-5, last layers 1e-4, head-only 1e-3, adapters 5e-4, prefix 5e-3).</summary>
     public double? LearningRate { get; set; }
 
-    /// <summary>AdamW weight decay (not applied to biases and LayerNorm). Default 0.01.</summary>
+    /// <summary>AdamW weight decay (not applied to biases and LayerNorm), in [0, 1]. Default 0.01.</summary>
     public double WeightDecay { get; set; } = 0.01;
 
     /// <summary>Fraction of all steps spent warming the learning rate up from 0; it then decays linearly to 0. Default 0.06.</summary>
@@ -75,7 +76,7 @@ public abstract class FineTuningOptions
     /// <summary>Folder for resumable checkpoints; a run with the same options and data continues from the last one. Null = none.</summary>
     public string? CheckpointDirectory { get; set; }
 
-    /// <summary>Also checkpoint every this many optimizer steps (besides every epoch end). Default 200.</summary>
+    /// <summary>Also checkpoint every this many optimizer steps (besides every epoch end); 0 = only at epoch ends. Default 200.</summary>
     public int CheckpointEverySteps { get; set; } = 200;
 
     /// <summary>Receives progress (epoch, step, loss, learning rate, examples/s, ETA) every couple of seconds and at epoch ends.</summary>
@@ -87,19 +88,28 @@ public abstract class FineTuningOptions
     /// <summary>Rows per batch when scoring (Transform). Default 32.</summary>
     public int ScoringBatchSize { get; set; } = 32;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> (<see cref="ArgumentOutOfRangeException"/> for numbers) naming the first invalid
+    /// setting, its allowed range and the value given. Every number must be finite.
+    /// </summary>
     public virtual void Validate()
     {
         if (BaseModel is null) throw new ArgumentException("BaseModel must be set.", nameof(BaseModel));
         if (Method is null) throw new ArgumentException("Method must be set.", nameof(Method));
-        if (Epochs < 1) throw new ArgumentException($"Epochs must be at least 1, got {Epochs}.", nameof(Epochs));
-        if (BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1, got {BatchSize}.", nameof(BatchSize));
-        if (ScoringBatchSize < 1) throw new ArgumentException($"ScoringBatchSize must be at least 1, got {ScoringBatchSize}.", nameof(ScoringBatchSize));
-        if (LearningRate is { } lr && !(lr > 0)) throw new ArgumentException($"LearningRate must be positive, got {lr}.", nameof(LearningRate));
-        if (!(WeightDecay >= 0)) throw new ArgumentException($"WeightDecay must be non-negative, got {WeightDecay}.", nameof(WeightDecay));
-        if (!(WarmupFraction >= 0 && WarmupFraction <= 1)) throw new ArgumentException($"WarmupFraction must be in [0, 1], got {WarmupFraction}.", nameof(WarmupFraction));
-        if (MaxSequenceLength is { } max && max < 3) throw new ArgumentException($"MaxSequenceLength must be at least 3, got {max}.", nameof(MaxSequenceLength));
-        if (EarlyStoppingPatience is { } p && p < 1) throw new ArgumentException($"EarlyStoppingPatience must be at least 1, got {p}.", nameof(EarlyStoppingPatience));
-        if (!Enum.IsDefined(Precision)) throw new ArgumentException($"Precision must be Float32 or BFloat16, got {(int)Precision}.", nameof(Precision));
+        OptionChecks.InRange(Epochs, 1, int.MaxValue, nameof(Epochs));
+        OptionChecks.InRange(BatchSize, 1, OptionChecks.MaxBatchSize, nameof(BatchSize));
+        OptionChecks.InRange(ScoringBatchSize, 1, OptionChecks.MaxBatchSize, nameof(ScoringBatchSize));
+        // AdamW moves each weight by about the learning rate per step: above 1 nothing trains (and libtorch overflows float).
+        if (LearningRate is { } lr) OptionChecks.InRange(lr, 0, 1, nameof(LearningRate), minExclusive: true);
+        OptionChecks.InRange(WeightDecay, 0, 1, nameof(WeightDecay));
+        OptionChecks.InRange(WarmupFraction, 0, 1, nameof(WarmupFraction));
+        OptionChecks.InRange(MaxGradNorm, 0, double.PositiveInfinity, nameof(MaxGradNorm));
+        if (MaxSequenceLength is { } max) OptionChecks.InRange(max, 3, int.MaxValue, nameof(MaxSequenceLength));
+        if (EarlyStoppingPatience is { } p) OptionChecks.InRange(p, 1, int.MaxValue, nameof(EarlyStoppingPatience));
+        if (NumberOfThreads is { } threads) OptionChecks.InRange(threads, 1, 4096, nameof(NumberOfThreads));
+        OptionChecks.InRange(CheckpointEverySteps, 0, int.MaxValue, nameof(CheckpointEverySteps));
+        OptionChecks.FolderPath(CheckpointDirectory, nameof(CheckpointDirectory));
+        if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, $"Device {(int)Device} is not a ComputeDevice.");
+        if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, $"Precision {(int)Precision} is not Float32 or BFloat16.");
     }
 }

@@ -36,6 +36,13 @@ public sealed class LoraTextClassificationOptions : FineTuningOptions
     public override void Validate()
     {
         base.Validate();
+        Pipeline.OptionChecks.ColumnName(LabelColumnName, nameof(LabelColumnName));
+        Pipeline.OptionChecks.ColumnName(Sentence1ColumnName, nameof(Sentence1ColumnName));
+        if (Sentence2ColumnName is not null) Pipeline.OptionChecks.ColumnName(Sentence2ColumnName, nameof(Sentence2ColumnName));
+        Pipeline.OptionChecks.ColumnName(ScoreColumnName, nameof(ScoreColumnName));
+        Pipeline.OptionChecks.ColumnName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
+        if (ScoreColumnName == PredictedLabelColumnName)
+            throw new ArgumentException($"ScoreColumnName and PredictedLabelColumnName are both '{ScoreColumnName}'; the outputs need two columns.", nameof(PredictedLabelColumnName));
         if (CalibrateScores && ValidationSet is null)
             throw new ArgumentException("CalibrateScores needs a ValidationSet to fit the temperature on.", nameof(CalibrateScores));
     }

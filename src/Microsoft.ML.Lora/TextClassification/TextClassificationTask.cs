@@ -92,6 +92,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
         Labels = KeyValueNames.FromColumn(labelColumn);
         var trainRows = Read(train, "training data", context);
         if (trainRows.Count == 0) throw new InvalidOperationException("The training data has no rows.");
+        DataChecks.WarnAboutEmptyClasses(trainRows.Select(e => e.Label), (int)classes, Labels?.Values, "training data", context.Channel);
         List<ClassificationExample>? validationRows = null;
         if (validation is not null)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.ML.Lora.IO;
 
 namespace Microsoft.ML.Lora.Tokenization;
 
@@ -41,6 +42,8 @@ internal static class HuggingFaceTokenizerFolder
         else if (File.Exists(vocabTxt))
         {
             using FileStream stream = File.OpenRead(vocabTxt);
+            if (stream.Length > JsonFields.MaxFileBytes)
+                throw new InvalidDataException($"'{vocabTxt}': {stream.Length:N0} bytes is beyond the {JsonFields.MaxFileBytes >> 20} MiB a vocabulary may have.");
             vocabulary = WordPieceVocabulary.ReadVocabTxt(stream, vocabTxt);
         }
         else
@@ -53,15 +56,13 @@ internal static class HuggingFaceTokenizerFolder
         string specialTokensMap = Path.Combine(root, SpecialTokensMapFileName);
         if (File.Exists(specialTokensMap))
         {
-            using JsonDocument map = ParseJson(specialTokensMap);
-            ReadSpecialTokenNames(map.RootElement, specialTokensMap, options);
+            ReadSpecialTokenNames(JsonFields.Load(specialTokensMap).Element, specialTokensMap, options);
         }
 
         string tokenizerConfig = Path.Combine(root, TokenizerConfigFileName);
         if (File.Exists(tokenizerConfig))
         {
-            using JsonDocument config = ParseJson(tokenizerConfig);
-            ReadTokenizerConfig(config.RootElement, tokenizerConfig, options);
+            ReadTokenizerConfig(JsonFields.Load(tokenizerConfig).Element, tokenizerConfig, options);
         }
 
         return (vocabulary, options);
@@ -69,8 +70,7 @@ internal static class HuggingFaceTokenizerFolder
 
     private static WordPieceVocabulary ReadTokenizerJson(string path, BertTokenizerOptions options)
     {
-        using JsonDocument document = ParseJson(path);
-        JsonElement root = RequireObject(document.RootElement, path, "the document");
+        JsonElement root = JsonFields.Load(path).Element;
 
         if (!root.TryGetProperty("model", out JsonElement model) || model.ValueKind != JsonValueKind.Object)
         {
@@ -257,20 +257,6 @@ internal static class HuggingFaceTokenizerFolder
             $"'{path}': {key} is {value.GetRawText()}; expected a token string or an object with \"content\".");
     }
 
-    private static JsonDocument ParseJson(string path)
-    {
-        try
-        {
-            using FileStream stream = File.OpenRead(path);
-            return JsonDocument.Parse(stream);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException(
-                $"'{path}' is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
-        }
-    }
-
     private static JsonElement RequireObject(JsonElement element, string path, string what)
     {
         if (element.ValueKind != JsonValueKind.Object)
@@ -281,42 +267,13 @@ internal static class HuggingFaceTokenizerFolder
         return element;
     }
 
-    private static string? OptionalString(JsonElement parent, string key, string path, string name)
-    {
-        if (!parent.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
+    // The shared typed reader (IO/JsonFields); name is the key's dotted path in the file, e.g. "normalizer.lowercase".
+    private static JsonFields Fields(JsonElement parent, string path, string key, string name)
+        => JsonFields.FromObject(parent, path, prefix: name.EndsWith(key, StringComparison.Ordinal) ? name[..^key.Length] : "");
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new InvalidDataException($"'{path}': {name} is {value.GetRawText()}; expected a string.");
-    }
+    private static string? OptionalString(JsonElement parent, string key, string path, string name) => Fields(parent, path, key, name).String(key);
 
-    private static bool? OptionalBool(JsonElement parent, string key, string path, string name)
-    {
-        if (!parent.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
+    private static bool? OptionalBool(JsonElement parent, string key, string path, string name) => Fields(parent, path, key, name).Bool(key);
 
-        return value.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new InvalidDataException($"'{path}': {name} is {value.GetRawText()}; expected true, false or null."),
-        };
-    }
-
-    private static int? OptionalInt(JsonElement parent, string key, string path, string name)
-    {
-        if (!parent.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number)
-            ? number
-            : throw new InvalidDataException($"'{path}': {name} is {value.GetRawText()}; expected an integer.");
-    }
+    private static int? OptionalInt(JsonElement parent, string key, string path, string name) => Fields(parent, path, key, name).Int(key);
 }

@@ -113,6 +113,14 @@ internal sealed class WordPieceVocabulary
             throw new InvalidDataException($"The vocabulary in '{source}' is empty.");
         }
 
+        // The table is indexed by id: a hostile file must not make it allocate what one large id merely declares.
+        if (maxId >= 2L * ids.Count + 1024)
+        {
+            string far = ids.First(kv => kv.Value == maxId).Key;
+            throw new InvalidDataException(
+                $"'{source}': token '{far}' has the id {maxId}, far beyond the vocabulary's {ids.Count} tokens; expected ids numbered from 0 without large gaps.");
+        }
+
         var tokens = new string?[maxId + 1];
         foreach ((string token, int id) in ids)
         {

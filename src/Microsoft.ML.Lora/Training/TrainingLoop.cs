@@ -32,16 +32,17 @@ internal static class TrainingLoop
         var state = new TrainingCheckpoint.LoopState { Fingerprint = s.Fingerprint };
         Dictionary<string, Tensor>? best = null;
         var history = new TrainingHistory();
+        if (s.CheckpointDirectory is { } writable) TrainingCheckpoint.EnsureWritable(writable);
         if (s.CheckpointDirectory is { } dir && TrainingCheckpoint.Find(dir) is { } found)
         {
-            var saved = TrainingCheckpoint.ReadState(found);
+            var saved = TrainingCheckpoint.ReadState(found, s.Fingerprint, s.Epochs, batchesPerEpoch);
             if (saved.Fingerprint != s.Fingerprint)
                 s.Log?.Invoke($"Checkpoint in {found} belongs to a different run (options or data changed); starting afresh.");
             else
             {
                 state = saved;
-                Restore(model, TrainingCheckpoint.ReadTensors(found, "trainable.safetensors"));
-                if (TrainingCheckpoint.HasBest(found)) best = TrainingCheckpoint.ReadTensors(found, "best.safetensors");
+                Restore(model, TrainingCheckpoint.ReadTrainable(found, model, trainableNames));
+                best = TrainingCheckpoint.ReadBest(found, model, trainableNames);
                 TrainingCheckpoint.LoadOptimizer(found, optimizer);
                 history.Resumed = true;
                 s.Log?.Invoke($"Resuming from {found}: epoch {state.Epoch + 1}, step {state.GlobalStep} of {totalSteps}.");
@@ -161,6 +162,7 @@ internal static class TrainingLoop
             Restore(model, best);
         }
         DisposeAll(best);
+        DivergenceCheck.ThrowIfDiverged(model, task, train, trainableNames, state.GlobalStep, s.LearningRate, device);
         if (s.CheckpointDirectory is not null) TrainingCheckpoint.Delete(s.CheckpointDirectory);
         model.eval();
         Report(TrainingPhase.Completed, history.Epochs.LastOrDefault()?.ValidationLoss, history.Epochs.LastOrDefault()?.ValidationMetric, force: true);

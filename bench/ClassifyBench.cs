@@ -7,8 +7,6 @@ using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Native;
 using Microsoft.ML.Lora.TextClassification;
 using Microsoft.ML.Lora.Training;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Microsoft.ML.Lora.Bench;
 
@@ -174,26 +172,10 @@ internal static class ClassifyBench
     /// </summary>
     private static (double PerSecond, int[] Predicted) SavedModelScoring(string zip, string[] texts, Precision? precision = null)
     {
-        var ml = new MLContext();
-        var loaded = ml.Model.Load(zip, out _);
+        var loaded = new MLContext().Model.Load(zip, out _);
         if (precision is { } p) ((FineTunedTransformer)loaded).UsePrecision(p);
-        var textView = ml.Data.LoadFromEnumerable(texts.Select(t => new TextRow { Text = t }));
         var predicted = new int[texts.Length];
-        double rate = Best(3, () =>
-        {
-            var scored = loaded.Transform(textView);
-            using var cursor = scored.GetRowCursor(scored.Schema.Where(c => c.Name == "Score"));
-            var get = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
-            VBuffer<float> v = default;
-            int row = 0;
-            while (cursor.MoveNext())
-            {
-                get(ref v);
-                var values = v.DenseValues().ToArray();
-                predicted[row++] = Array.IndexOf(values, values.Max());
-            }
-        }, texts.Length);
-        return (rate, predicted);
+        return (ScoringThroughput.Best(3, ScoringThroughput.Transformer(loaded, texts, predicted), texts.Length), predicted);
     }
 
     public static double MacroF1(ConfusionMatrix cm)
@@ -208,44 +190,14 @@ internal static class ClassifyBench
         return sum / k;
     }
 
-    private static double Best(int runs, Action action, int count)
-    {
-        action();   // warm-up
-        double best = 0;
-        for (int i = 0; i < runs; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            action();
-            best = Math.Max(best, count / sw.Elapsed.TotalSeconds);
-        }
-        return best;
-    }
-
     /// <summary>ONNX Runtime on the base model: file order, batches of 32 padded to the longest, tokenization included.</summary>
     private static double OrtScoring(string[] texts)
     {
-        var tokenizer = PretrainedModel.MiniLmL6V2.LoadTokenizer();
-        using var options = new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         byte[] onnx;
         using (var s = OnnxModelResource.Open()) { var ms = new MemoryStream(); s.CopyTo(ms); onnx = ms.ToArray(); }
-        using var session = new InferenceSession(onnx, options);
-        return Best(3, () =>
-        {
-            foreach (var chunk in texts.Chunk(32))
-            {
-                var b = tokenizer.EncodeBatch(chunk, null, 128);
-                var dims = new[] { b.BatchSize, b.SequenceLength };
-                using var results = session.Run(new[]
-                {
-                    NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(b.InputIds, dims)),
-                    NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(b.AttentionMask, dims)),
-                    NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(b.TokenTypeIds, dims)),
-                });
-            }
-        }, texts.Length);
+        using var session = ScoringThroughput.OrtSession(onnx, threads: 2);
+        return ScoringThroughput.Best(3, ScoringThroughput.Ort(session, PretrainedModel.MiniLmL6V2.LoadTokenizer(), texts, 128), texts.Length);
     }
-
-    private sealed class TextRow { public string Text { get; set; } = ""; }
 
     private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {

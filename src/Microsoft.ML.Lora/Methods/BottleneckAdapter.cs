@@ -47,6 +47,9 @@ internal sealed class BottleneckAdapter : nn.Module<Tensor, Tensor>, IHoldsFroze
     /// <summary>Bottleneck width m.</summary>
     public int BottleneckSize { get; }
 
+    /// <summary>The nonlinearity between the down- and up-projection.</summary>
+    public AdapterActivation Activation => activation;
+
     /// <summary>Names of the adapter's own submodules (relative to this module): what trains.</summary>
     public static IReadOnlyList<string> AdapterModules { get; } = new[] { "adapter_down", "adapter_up" };
 

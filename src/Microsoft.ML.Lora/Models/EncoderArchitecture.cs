@@ -13,14 +13,16 @@ internal enum EncoderArchitecture
 
 /// <summary>
 /// Where each role lives in an architecture's Hugging Face module tree. Fine-tuning methods address modules through these
-/// roles so that one LoRA / adapter / prefix implementation serves every architecture.
+/// roles so that one LoRA / adapter / prefix implementation (and the ONNX export's layer) serves every architecture.
 /// </summary>
 internal sealed record ArchitectureModuleNames(
     string Root,
     string LayerList,
     string Query,
+    string Key,
     string Value,
     string AttentionOutput,
+    string FeedForwardIn,
     string FeedForwardOut)
 {
     /// <summary>Module names of a given architecture (relative to a layer, except <see cref="Root"/> and <see cref="LayerList"/>).</summary>
@@ -28,12 +30,13 @@ internal sealed record ArchitectureModuleNames(
     {
         EncoderArchitecture.Bert => Bert,
         EncoderArchitecture.Roberta => Bert with { Root = "roberta" },
-        EncoderArchitecture.DistilBert => new("distilbert", "transformer.layer", "attention.q_lin", "attention.v_lin", "attention.out_lin", "ffn.lin2"),
+        EncoderArchitecture.DistilBert => new("distilbert", "transformer.layer", "attention.q_lin", "attention.k_lin", "attention.v_lin",
+            "attention.out_lin", "ffn.lin1", "ffn.lin2"),
         _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "Unknown encoder architecture."),
     };
 
-    private static readonly ArchitectureModuleNames Bert = new("bert", "encoder.layer", "attention.self.query", "attention.self.value",
-        "attention.output.dense", "output.dense");
+    private static readonly ArchitectureModuleNames Bert = new("bert", "encoder.layer", "attention.self.query", "attention.self.key",
+        "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense");
 
     /// <summary>The default LoRA targets PEFT uses for this architecture (query and value projections).</summary>
     public IReadOnlyList<string> DefaultLoraTargets => new[] { Query[(Query.LastIndexOf('.') + 1)..], Value[(Value.LastIndexOf('.') + 1)..] };

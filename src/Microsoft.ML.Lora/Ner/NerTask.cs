@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Onnx;
+using Microsoft.ML.Lora.Onnx.Heads;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 using Microsoft.ML.Runtime;
@@ -108,6 +110,15 @@ internal sealed class NerTask : FineTuningTask<NerWindow>
         ["confidence"] = Columns.Confidence, ["tags"] = new JsonArray(Tags.Tags.Select(t => (JsonNode?)t).ToArray()),
         ["label_scheme"] = LabelScheme.ToString(), ["window_overlap"] = WindowOverlap,
     };
+
+    public override OnnxTaskDescription OnnxDescription() => new(TaskName, TokenClassificationOnnxHead.Instance, Tags.Tags, new JsonObject
+    {
+        ["tag_scheme"] = "IOB2", ["window_overlap"] = WindowOverlap,
+        ["encoding"] = "the words' word pieces (a word that yields none is one [UNK]) between [CLS] and [SEP]; token_type_ids all 0; "
+            + "a sentence longer than max_sequence_length is cut into windows of whole words sharing about window_overlap word pieces",
+        ["postprocess"] = "a word's tag = labels[argmax(logits at its first word piece)], its confidence the softmax maximum there; "
+            + "in windowed sentences from the window where the word is most central; then an I-X after O or another type becomes B-X",
+    });
 
     /// <summary>Reads what <see cref="SettingsToJson"/> wrote (format 1 wrote the same keys).</summary>
     public static NerTask FromJson(JsonObject s, string source)

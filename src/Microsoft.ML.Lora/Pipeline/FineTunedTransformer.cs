@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Lora;
+using Microsoft.ML.Lora.Onnx;
 using Microsoft.ML.Lora.Persistence;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Runtime;
@@ -84,6 +85,26 @@ public abstract class FineTunedTransformer : ITransformer
             throw new InvalidOperationException($"Only LoRA models have a PEFT adapter; this one was fine-tuned with {Model.Method.Name}.");
         Model.Method.SavePeftAdapter(Model.Model, Task.PeftTaskType, folder, Model.BaseModelName);
     }
+
+    /// <summary>
+    /// Exports the model for ONNX Runtime (or ML.NET's <c>ApplyOnnxModel</c>) to <paramref name="path"/>, a .onnx file: the
+    /// encoder in inference form (LoRA merged; adapters and prefixes written as the extra operations they are) with its head,
+    /// inputs <c>input_ids</c>, <c>attention_mask</c> and, for BERT, <c>token_type_ids</c> (int64 [batch, sequence]), output
+    /// <c>logits</c> (float32). Beside it go <c>scoring.json</c> (task, labels, maximum length, temperature, how scores come from
+    /// the logits), the tokenizer files (<c>tokenizer.json</c>, <c>vocab.txt</c>, <c>tokenizer_config.json</c>,
+    /// <c>special_tokens_map.json</c>) and a Hugging Face <c>config.json</c>; give each model its own folder. Each file is
+    /// written under a temporary name and renamed.
+    /// </summary>
+    /// <param name="path">The .onnx file to write, in an existing folder, e.g. <c>"export/model.onnx"</c>.</param>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
+    /// <exception cref="InvalidOperationException">The folder holds another model's export.</exception>
+    /// <exception cref="NotSupportedException">The task or a module of the model has no ONNX form (named in the message).</exception>
+    public void ExportToOnnx(string path)
+        => OnnxExport.Write(path, new OnnxExportSource(Model.Model, Model.Tokenizer, Model.MaxSequenceLength, Model.BaseModelName, Model.Method.Name),
+            Task.OnnxDescription());
+
+    /// <summary>The model behind the transformer (tests and benches compare its logits with other runtimes).</summary>
+    internal FineTunedModel ScoringModel => Model;
 
     /// <summary>The task's scorer for <paramref name="input"/>; throws when a column it reads is missing or of the wrong type.</summary>
     private protected IRowScorer Scorer(DataViewSchema input) => Task.CreateScorer(input, Model, new ScoringContext(ScoringBatchSize, Host));

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Onnx;
 using Microsoft.ML.Lora.Tokenization;
 using Microsoft.ML.Lora.Training;
 using Microsoft.ML.Runtime;
@@ -58,6 +59,13 @@ internal abstract class FineTuningTask
 
     /// <summary>The task's settings for the .zip (columns, labels, ...); the task's loader reads them back.</summary>
     public abstract JsonObject SettingsToJson();
+
+    /// <summary>
+    /// What <c>ExportToOnnx</c> needs of the task: its head's ONNX form (<c>Onnx/Heads/</c>), label names and post-processing.
+    /// Default: the task has no ONNX export yet.
+    /// </summary>
+    public virtual OnnxTaskDescription OnnxDescription()
+        => throw new NotSupportedException($"ONNX export is not supported for {Name} yet.");
 }
 
 /// <summary>A task whose training examples are of type <typeparamref name="TExample"/>: what <c>Fit</c> needs of it.</summary>

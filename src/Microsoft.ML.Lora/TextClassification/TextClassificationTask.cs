@@ -3,6 +3,8 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Calibration;
 using Microsoft.ML.Lora.Lora;
 using Microsoft.ML.Lora.Models;
+using Microsoft.ML.Lora.Onnx;
+using Microsoft.ML.Lora.Onnx.Heads;
 using Microsoft.ML.Lora.Pipeline;
 using Microsoft.ML.Lora.Training;
 using Microsoft.ML.Runtime;
@@ -151,6 +153,12 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
         Labels?.WriteTo(settings, "label");
         return settings;
     }
+
+    public override OnnxTaskDescription OnnxDescription() => new(TaskName, SequenceClassificationOnnxHead.Instance, Labels?.Values, new JsonObject
+    {
+        ["temperature"] = Temperature, ["sentence_pair"] = Columns.Sentence2 is not null,
+        ["postprocess"] = "Score = softmax(logits / temperature); PredictedLabel = labels[argmax(logits)]",
+    });
 
     /// <summary>Reads what <see cref="SettingsToJson"/> wrote (format 1 wrote the same keys).</summary>
     public static TextClassificationTask FromJson(JsonObject s, string source) => new(

@@ -9,6 +9,10 @@ public class KillDuringTrainingTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
+    // Long enough that three kills (each after one more checkpoint plus up to 300 ms) never reach the end of training on a fast
+    // machine: a run that finishes deletes its checkpoints, which would look like a lost checkpoint.
+    private const string Epochs = "40";
+
     [Fact]
     public void AfterEachKillTheCheckpointIsReadableAndTheFinalRunResumesToTheUninterruptedResult()
     {
@@ -18,13 +22,13 @@ public class KillDuringTrainingTests
         var random = new Random(17);
         for (int kill = 0; kill < 3; kill++)
         {
-            using var child = new KillableChild(null, "train", baseFolder, checkpoints, "12");
+            using var child = new KillableChild(null, "train", baseFolder, checkpoints, Epochs);
             var before = CheckpointStep(checkpoints);
             // Let it write at least one checkpoint beyond the last kill's, then kill it at a random moment of the write cycle.
             child.WaitUntil(() => CheckpointStep(checkpoints) > before, Patience, "a new checkpoint");
             Thread.Sleep(random.Next(0, 300));
             child.Kill();
-            Assert.True(child.Value("accuracy") is null, $"the run finished before kill {kill}; make it longer:\n{child.Output}");
+            Assert.True(child.Value("accuracy") is null && child.Value("resumed") is null, $"the run finished before kill {kill}; make it longer:\n{child.Output}");
             // Either the newest or the previous checkpoint is complete; every file of it parses.
             var found = TrainingCheckpoint.Find(checkpoints);
             Assert.True(found is not null, $"no complete checkpoint after kill {kill}: {string.Join(", ", Directory.GetFileSystemEntries(checkpoints))}");
@@ -32,13 +36,13 @@ public class KillDuringTrainingTests
             Assert.Contains("\"GlobalStep\"", File.ReadAllText(Path.Combine(found!, "state.json")));
         }
 
-        using var last = new KillableChild(null, "train", baseFolder, checkpoints, "12");
+        using var last = new KillableChild(null, "train", baseFolder, checkpoints, Epochs);
         Assert.True(last.WaitForExit(Patience) == 0, last.Output);
         Assert.Equal("True", last.Value("resumed"));
         // Finished: the checkpoint folder holds no checkpoint, staging folder or temp file any more.
         Assert.Empty(Directory.GetFileSystemEntries(checkpoints));
 
-        using var uninterrupted = new KillableChild(null, "train", baseFolder, temp["fresh"], "12");
+        using var uninterrupted = new KillableChild(null, "train", baseFolder, temp["fresh"], Epochs);
         Assert.True(uninterrupted.WaitForExit(Patience) == 0, uninterrupted.Output);
         Assert.Equal("False", uninterrupted.Value("resumed"));
         Assert.Equal(uninterrupted.Value("score"), last.Value("score"));

@@ -49,7 +49,10 @@ internal sealed class SafetensorsReader : IDisposable
 
     private ScalarType ScalarTypeOf(string dtype, string name) => dtype switch
     {
-        "F32" => ScalarType.Float32, "F16" => ScalarType.Float16, "BF16" => ScalarType.BFloat16, "F64" => ScalarType.Float64,
+        "F32" => ScalarType.Float32,
+        "F16" => ScalarType.Float16,
+        "BF16" => ScalarType.BFloat16,
+        "F64" => ScalarType.Float64,
         _ => throw new InvalidDataException($"{Path}: tensor '{name}' has dtype {dtype}; a model weight must be F32, F16, BF16 or F64."),
     };
 }

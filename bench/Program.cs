@@ -5,7 +5,7 @@ using Microsoft.ML.Lora.Bench;
 var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
 {
     ["encoder"] = ("encoder sentences/s vs ONNX Runtime (2,388 sentences, batches of 32, 2 threads)", EncoderBench.Run),
-    ["train-step"] = ("ms per training step: LoRA / full / head-only, fp32 / bf16, checkpointing, vs PyTorch fp32 and autocast bf16; FLOPs, roofline, peak RSS, activations [--seq 64,128] [--methods lora,full,head] [--precisions fp32,bf16] [--steps 20] [--rounds 2] [--threads 2] [--no-python] [--no-checkpointing]", TrainStepBench.Run),
+    ["train-step"] = ("ms per training step: LoRA / full / head-only, fp32 / bf16, checkpointing, vs PyTorch fp32 and autocast bf16; FLOPs, roofline, peak RSS, activations [--seq 64,128] [--methods lora,full,head] [--precisions fp32,bf16] [--steps 20] [--warmup 3] [--rounds 2] [--threads 2] [--no-python] [--no-checkpointing]", TrainStepBench.Run),
     ["scale"] = ("bert-base-shaped random model: LoRA vs full, fp32 vs bf16, ms/step and peak RSS; bert-large extrapolated [--seq 128] [--batch 8] [--steps 3] [--threads 2]", ScaleBench.Run),
     ["classify"] = ("sentiment fine-tuning: LoRA fp32 / LoRA bf16 / full / head-only accuracy, time, RSS; scoring (fp32 and bf16) vs ONNX Runtime [--limit N] [--epochs N] [--only 0,1] [--score-only]", ClassifyBench.Run),
     ["onnx"] = ("ExportToOnnx on a MiniLM sentiment classifier: max |Δlogit| and sentences/s, ONNX Runtime on the export vs the library [--zip model.zip] [--train-rows N] [--rounds N]", OnnxBench.Run),

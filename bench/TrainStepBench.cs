@@ -19,7 +19,7 @@ namespace Microsoft.ML.Lora.Bench;
 /// </summary>
 internal static class TrainStepBench
 {
-    private const int Batch = 32, Warmup = 3;
+    private const int Batch = 32;
 
     private sealed record Config(int Seq, string Method, string Precision, bool Checkpointing)
     {
@@ -42,7 +42,7 @@ internal static class TrainStepBench
         int[] seqs = cl.Ints("seq", 64, 128);
         string[] methods = cl.Strings("methods", "lora", "full", "head");
         string[] precisions = cl.Strings("precisions", "fp32", "bf16");
-        int steps = cl.Int("steps", 20), rounds = cl.Int("rounds", 2), threads = cl.Int("threads", 2);
+        int steps = cl.Int("steps", 20), rounds = cl.Int("rounds", 2), threads = cl.Int("threads", 2), warmup = cl.Int("warmup", 3);
         bool python = !cl.Flag("no-python"), checkpointing = !cl.Flag("no-checkpointing");
         var configs = new List<Config>();
         foreach (int seq in seqs)
@@ -66,12 +66,14 @@ internal static class TrainStepBench
             foreach (var c in configs)
             {
                 Console.WriteLine($"-- round {round + 1}/{rounds}: {c.Method} seq {c.Seq} {c.Precision}{(c.Checkpointing ? " checkpointing" : "")}");
-                Add(ours[c.Key], ChildRun.Bench("train-step", "--one", c.Method, Str(c.Seq), c.Precision, c.Checkpointing ? "ckpt" : "-", Str(steps), Str(threads)));
-                if (py is not null && !c.Checkpointing && py.Run(c.Method, Str(c.Seq), "--precision", c.Precision, "--steps", Str(steps)) is { } j)
+                Add(ours[c.Key], ChildRun.Bench("train-step", "--one", c.Method, Str(c.Seq), c.Precision, c.Checkpointing ? "ckpt" : "-", Str(steps), Str(threads), Str(warmup)));
+                if (py is not null && !c.Checkpointing && py.Run(c.Method, Str(c.Seq), "--precision", c.Precision, "--steps", Str(steps), "--warmup", Str(warmup)) is { } j)
                     Add(theirs[c.Key], j);
             }
 
-        var table = new ResultTable("Training step (all-MiniLM-L6-v2, batch 32, 3-class head)",
+        // One section per sequence-length set, so a shared machine can measure seq 64 and seq 128 in separate runs.
+        bool allMethods = methods.Length == 3;
+        var table = new ResultTable($"Training step (all-MiniLM-L6-v2, batch 32, 3-class head, seq {string.Join(" and ", seqs)}{(allMethods ? "" : ", " + string.Join(" and ", methods))})",
             "seq", "method", "precision", "checkpointing", "trainable params", $"ms/step (median of {rounds}×{steps})", "CPU ms/step",
             "GFLOP/step", "% of GEMM roofline", "peak RSS MiB", "activations MiB", "PyTorch ms/step", "PyTorch CPU ms/step",
             "PyTorch peak RSS MiB", "speed-up vs PyTorch", "RSS vs PyTorch");
@@ -85,7 +87,7 @@ internal static class TrainStepBench
                 t is null ? "" : Median(t.Ms), t is null ? "" : Median(t.CpuMs), t is null ? "" : t.PeakRss,
                 t is null ? "" : $"{Median(t.Ms) / ms:F2}×", t is null ? "" : $"{m.PeakRss / t.PeakRss:F2}");
         }
-        table.Note($"Machine load while measuring: {LoadAverage()}. Each configuration ran in its own process, {rounds} round(s) of {Warmup} warm-up + {steps} timed steps, "
+        table.Note($"Machine load while measuring: {LoadAverage()}. Each configuration ran in its own process, {rounds} round(s) of {warmup} warm-up + {steps} timed steps, "
             + $"rounds interleaving all configurations and their PyTorch twins; ms/step is the median over all timed steps (wall clock, {threads} intra-op threads), "
             + "CPU ms/step the median process CPU time per step (less sensitive to other load on a shared machine).");
         table.Note($"GEMM roofline measured in this run (2048³ matrix product, {threads} threads): "
@@ -167,7 +169,7 @@ internal static class TrainStepBench
     private static int One(string[] a)
     {
         Console.WriteLine(TrainingStepProbe.Measure(() => PretrainedModel.MiniLmL6V2.LoadEncoder(addPoolingLayer: true).Encoder,
-            a[0], int.Parse(a[1], CultureInfo.InvariantCulture), Batch, a[2], a[3] == "ckpt", Warmup, int.Parse(a[4], CultureInfo.InvariantCulture),
+            a[0], int.Parse(a[1], CultureInfo.InvariantCulture), Batch, a[2], a[3] == "ckpt", int.Parse(a[6], CultureInfo.InvariantCulture), int.Parse(a[4], CultureInfo.InvariantCulture),
             int.Parse(a[5], CultureInfo.InvariantCulture)).ToJsonString());
         return 0;
     }

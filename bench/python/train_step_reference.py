@@ -88,6 +88,7 @@ def main():
     ap.add_argument("seq", type=int, nargs="?", default=64)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     ap.add_argument("--lora-dropout", type=float, default=0.0)
@@ -112,7 +113,7 @@ def main():
     mask = torch.ones(a.batch, a.seq, dtype=torch.long)
     labels = torch.randint(0, 3, (a.batch,))
     times, cpu = [], []
-    for step in range(a.steps + 3):
+    for step in range(a.steps + a.warmup):
         t0, c0 = time.perf_counter(), time.process_time()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16"):
             loss = F.cross_entropy(m(ids, mask), labels)
@@ -120,7 +121,7 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        if step >= 3:
+        if step >= a.warmup:
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
     print(json.dumps({"config": a.config, "seq": a.seq, "precision": a.precision, "median_ms": statistics.median(times),

@@ -30,4 +30,12 @@ internal sealed class BenchArgs
     public int[] Ints(string name, params int[] fallback) => values.ContainsKey(name)
         ? Strings(name).Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"--{name} expects positive integers, got '{s}'.")).ToArray()
         : fallback;
+
+    /// <summary>The bench spelling of a precision: <c>fp32</c> or <c>bf16</c>.</summary>
+    public static Precision ParsePrecision(string text) => text switch
+    {
+        "fp32" => Precision.Float32,
+        "bf16" => Precision.BFloat16,
+        _ => throw new ArgumentException($"A precision is fp32 or bf16, got '{text}'."),
+    };
 }

@@ -10,7 +10,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], int> Run)>
     ["classify"] = ("sentiment fine-tuning: LoRA fp32 / LoRA bf16 / full / head-only accuracy, time, RSS; scoring (fp32 and bf16) vs ONNX Runtime [--limit N] [--epochs N] [--only 0,1] [--score-only]", ClassifyBench.Run),
     ["onnx"] = ("ExportToOnnx on a MiniLM sentiment classifier: max |Δlogit| and sentences/s, ONNX Runtime on the export vs the library [--zip model.zip] [--train-rows N] [--rounds N]", OnnxBench.Run),
     ["methods"] = ("LoRA, full, head-only, last-2, adapters, prefix on sentiment: params, ms/step, RSS, accuracy, latency, size [--limit N] [--epochs N] [--threads N] [--only a,b]", MethodsBench.Run),
-    ["ner"] = ("NER entity F1, time and peak RSS: LoRA vs full on WNUT-17 and SEC filings [--limit N] [--epochs N] [--threads N] [--only a,b]", NerBench.Run),
+    ["ner"] = ("NER entity F1, time and peak RSS: LoRA vs full on WNUT-17 and SEC filings [--limit N] [--epochs N] [--threads N] [--precision fp32|bf16] [--only a,b]", NerBench.Run),
 };
 // --data DIR (any command): the data folder, laid out like ../shared/data (the default, beside the repository).
 int dataAt = Array.IndexOf(args, "--data");

@@ -24,7 +24,7 @@ internal static class TrainingStepProbe
         var model = new SequenceClassificationModel(encoder, 3);
         var m = method switch { "lora" => FineTuningMethod.Lora(new LoraOptions { Rank = 8, Alpha = 16 }), "full" => FineTuningMethod.Full, _ => FineTuningMethod.HeadOnly };
         m.Apply(model);
-        encoder.UsePrecision(precision == "bf16" ? Precision.BFloat16 : Precision.Float32);
+        encoder.UsePrecision(BenchArgs.ParsePrecision(precision));
         encoder.GradientCheckpointing = checkpointing;
         model.train();
         var (optimizer, trainable) = OptimizerFactory.Create(model, 5e-4, 0.01);

@@ -46,6 +46,26 @@ internal static class TorchRuntime
         GC.WaitForPendingFinalizers();
     }
 
+    /// <summary>Tokens scored since scoring last ran <see cref="CollectNativeGarbage"/> and <see cref="ReleaseFreedMemory"/>.</summary>
+    private static long tokensSinceCleanup;
+
+    /// <summary>How many scored tokens (a few batches) between two clean-ups: a few milliseconds against seconds of work.</summary>
+    internal const long TokensPerCleanup = 8192;
+
+    /// <summary>
+    /// Called after each batch scored outside a training step (Transform, validation): every <see cref="TokensPerCleanup"/>
+    /// tokens, across calls and threads, it runs <see cref="CollectNativeGarbage"/> and <see cref="ReleaseFreedMemory"/>, as
+    /// training does after its steps. Without it scoring the 3,342 rows of the sentiment sample's calibration and test sets
+    /// grew resident memory by about 700 MiB (finalizer-freed Scalars fragmenting the heap, freed chunks never returned).
+    /// </summary>
+    public static void AfterScoringBatch(long tokens)
+    {
+        if (Interlocked.Add(ref tokensSinceCleanup, tokens) < TokensPerCleanup) return;
+        Interlocked.Exchange(ref tokensSinceCleanup, 0);
+        CollectNativeGarbage();
+        ReleaseFreedMemory();
+    }
+
     /// <summary>Resident set size of this process in bytes (Linux /proc; elsewhere the working set).</summary>
     public static long ResidentBytes()
     {

@@ -53,4 +53,13 @@ public class TorchRuntimeTests
         Assert.True(TorchRuntime.PeakResidentBytes() >= rss);
         TorchRuntime.ReleaseFreedMemory();   // must not throw, glibc or not
     }
+
+    [Fact]
+    public void ScoringCleansUpNativeGarbageOnceEnoughTokensWereScored()
+    {
+        // Other tests may add tokens concurrently; a call carrying a full quota always reaches the threshold by itself.
+        int before = GC.CollectionCount(1);
+        TorchRuntime.AfterScoringBatch(TorchRuntime.TokensPerCleanup);
+        Assert.True(GC.CollectionCount(1) > before, "a batch of TokensPerCleanup tokens must trigger the collection that frees native Scalars");
+    }
 }

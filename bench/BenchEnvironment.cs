@@ -17,7 +17,9 @@ internal static class BenchEnvironment
     public static string SentimentTrain => Data("twitter_financial_news_sentiment", "sent_train.csv");
     public static string SentimentValid => Data("twitter_financial_news_sentiment", "sent_valid.csv");
     public static string Wnut(string file) => Data("wnut17", file);
+    public static string Squad(string file) => Data("squad11", file);
     public static string SecFilings(string file) => Data("sec_filings_fin", file);
+    public static string Stsb(string file) => Data("stsb", file);
 
     private static string Data(string dataSet, string file) => SharedData.PathOf(dataSet, file, DataFolder, "--data DIR");
 

@@ -33,11 +33,13 @@ internal static class ClassifyBench
         int? epochs = Option(args, "--epochs");
         if (args.Length >= 2 && args[0] == "--one") return One(Configs[int.Parse(args[1], CultureInfo.InvariantCulture)], limit, epochs);
         if (args.Contains("--score-only")) return ScoreSaved();
+        if (args.Contains("--calibration")) return CalibrationCheck.SmallValidationSets(epochs);
         int i0 = Array.IndexOf(args, "--only");
         var only = i0 >= 0 && i0 + 1 < args.Length ? args[i0 + 1].Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToHashSet() : null;
 
         var table = new ResultTable("Text classification (financial news sentiment, train 9,543 → valid 2,388)",
-            "method", "precision", "epochs", "trainable params", "accuracy", "macro-F1", "train wall time", "train examples/s", "peak RSS MiB", "model.zip MiB",
+            "method", "precision", "epochs", "trainable params", "accuracy", "macro-F1", "ECE", "ECE, plain T", "ECE, cross-validated T", "ECE noise (2 SE)",
+            "train wall time", "train examples/s", "peak RSS MiB", "model.zip MiB",
             "scoring sentences/s", "ONNX Runtime sentences/s", "scoring ratio", "scored in the other precision: sentences/s", "ratio", "same prediction");
         var extra = new List<string>();
         double? loraAcc = null, fullAcc = null, bf16Acc = null;
@@ -55,7 +57,8 @@ internal static class ClassifyBench
             if (i == 2) fullAcc = acc;
             double otherRate = r["other_precision_per_second"]!.GetValue<double>();
             table.Add(Configs[i].Name, Configs[i].Precision, r["epochs"]!.GetValue<int>(), r["trainable"]!.GetValue<long>().ToString("N0", CultureInfo.InvariantCulture), acc,
-                r["macro_f1"]!.GetValue<double>(), TimeSpan.FromSeconds(r["train_seconds"]!.GetValue<double>()).ToString(@"m\:ss", CultureInfo.InvariantCulture),
+                r["macro_f1"]!.GetValue<double>(), $"{r["ece_before"]!.GetValue<double>():F4}", $"{r["ece_plain"]!.GetValue<double>():F4}",
+                $"{r["ece_after"]!.GetValue<double>():F4} (T {r["temperatures"]!.GetValue<string>()})", $"{r["ece_noise"]!.GetValue<double>():F4}", TimeSpan.FromSeconds(r["train_seconds"]!.GetValue<double>()).ToString(@"m\:ss", CultureInfo.InvariantCulture),
                 r["train_examples_per_second"]!.GetValue<double>(), r["peak_rss_mb"]!.GetValue<double>(), r["zip_mb"]!.GetValue<double>(),
                 r["scoring_per_second"]!.GetValue<double>(), r["ort_per_second"]!.GetValue<double>(),
                 $"{r["scoring_per_second"]!.GetValue<double>() / r["ort_per_second"]!.GetValue<double>():F2}×",
@@ -67,6 +70,9 @@ internal static class ClassifyBench
         if (loraAcc is { } l && bf16Acc is { } b)
             table.Note($"bf16 LoRA − fp32 LoRA accuracy: {100 * (b - l):+0.0;-0.0} points (target: within 0.5). bf16 scoring targets: ≥ 2× ONNX Runtime's fp32 throughput, same prediction as fp32 scoring on ≥ 99.5% of rows.");
         table.Note("\"scored in the other precision\": the same saved model.zip loaded again and switched with UsePrecision (a float32-trained model scored in bfloat16, a bfloat16 one in float32); \"same prediction\": the share of the 2,388 valid rows whose predicted class is the same in both precisions.");
+        table.Note("ECE (15 bins) on the valid set, uncalibrated and after temperature scaling, 2-fold cross-fitted (T fitted on one half of the valid rows, ECE of the other half; T shown for each half as plain → cross-validated). "
+            + "Plain: the maximum-likelihood T the library used to apply; cross-validated: TemperatureScaling.FitCrossValidated, what Calibrate/CalibrateScores use now (T = 1 unless it beats T = 1 on held-out folds by more than noise). "
+            + "Noise: two bootstrap standard errors of the ECE change. `classify --calibration` covers small validation sets.");
         table.Note("Scoring: the saved model.zip loaded with mlContext.Model.Load, Transform over the 2,388 valid sentences in file order (the library batches them itself: look-ahead windows sorted by length, merged LoRA weights, inference mode) vs ONNX Runtime on the base ONNX model fed the file in order, batches of 32 padded to the longest; both 2 threads, tokenization included for both.");
         foreach (var e in extra) table.Note(e);
         if (limit is not null) table.Note($"SMOKE RUN: --limit {limit} rows (not comparable).");
@@ -111,7 +117,9 @@ internal static class ClassifyBench
         double trainSeconds = sw.Elapsed.TotalSeconds;
         long trainRows = trainKeyed.GetRowCount() ?? 0;
 
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(validKeyed), "Label");
+        var scoredValid = model.Transform(validKeyed);
+        var metrics = ml.MulticlassClassification.Evaluate(scoredValid, "Label");
+        var calibration = CalibrationCheck.CrossFitted(scoredValid.GetColumn<float[]>("Score").ToList(), scoredValid.GetColumn<uint>("Label").Select(k => (int)k - 1).ToList());
         var zip = ZipPath(config);
         ml.Model.Save(model, validKeyed.Schema, zip);
 
@@ -125,7 +133,8 @@ internal static class ClassifyBench
         var result = new JsonObject
         {
             ["method"] = config.Name, ["epochs"] = epochs, ["trainable"] = model.Parameters.Trainable, ["accuracy"] = metrics.MicroAccuracy,
-            ["macro_f1"] = macroF1, ["train_seconds"] = trainSeconds, ["train_examples_per_second"] = trainRows * epochs / trainSeconds,
+            ["macro_f1"] = macroF1, ["ece_before"] = calibration.EceBefore, ["ece_plain"] = calibration.EcePlain, ["ece_after"] = calibration.EceCrossValidated,
+            ["ece_noise"] = calibration.Noise, ["temperatures"] = calibration.Temperatures, ["train_seconds"] = trainSeconds, ["train_examples_per_second"] = trainRows * epochs / trainSeconds,
             ["peak_rss_mb"] = TorchRuntime.PeakResidentBytes() / 1048576.0, ["zip_mb"] = new FileInfo(zip).Length / 1048576.0,
             ["scoring_per_second"] = ours, ["ort_per_second"] = ort, ["other_precision_per_second"] = otherRate,
             ["agreement"] = predicted.Zip(otherPredicted).Count(p => p.First == p.Second) / (double)Math.Max(1, predicted.Length), ["rss_step_100_mb"] = rss100, ["rss_step_1000_mb"] = rss1000,

@@ -21,7 +21,7 @@ internal static class MethodsBench
 
     private static readonly (string Name, Func<FineTuningMethod> Method)[] Configs =
     {
-        ("lora", () => FineTuningMethod.Lora()),
+        ("lora", () => FineTuningMethod.Lora(new LoraOptions { Alpha = 16 })),   // alpha 16 (scale 2), as benched before the default became PEFT's 8
         ("full", () => FineTuningMethod.Full),
         ("head-only", () => FineTuningMethod.HeadOnly),
         ("last-2", () => FineTuningMethod.LastLayers(2)),

@@ -57,17 +57,16 @@ internal static class NerBench
     /// </summary>
     public static int Run(string[] args)
     {
-        var options = ParseOptions(args);
-        if (options.TryGetValue("one", out var one)) return RunOne(Find(one), options);
+        var options = BenchArgs.Parse(args, "--limit N, --epochs N, --threads N, --precision fp32|bf16, --only a,b");
+        if (options.String("one") is { } one) return RunOne(Find(one), options);
 
-        var names = options.TryGetValue("only", out var list) ? list.Split(',') : Configs.Select(c => c.Name).ToArray();
+        var names = options.String("only")?.Split(',') ?? Configs.Select(c => c.Name).ToArray();
         var results = new List<Result>();
         foreach (var name in names)
         {
             Find(name);
             var childArgs = new List<string> { "ner", "--one", name };
-            foreach (var key in new[] { "limit", "epochs", "threads", "precision" })
-                if (options.TryGetValue(key, out var value)) childArgs.AddRange(new[] { "--" + key, value });
+            childArgs.AddRange(options.Forward("limit", "epochs", "threads", "precision"));
             Console.WriteLine($"\n=== {name} (child process) ===");
             results.Add(ChildRun.Bench(childArgs.ToArray()).Deserialize<Result>()!);
         }
@@ -84,9 +83,9 @@ internal static class NerBench
         foreach (var data in results.GroupBy(r => r.Data))
             if (data.FirstOrDefault(r => r.Method.StartsWith("LoRA")) is { } lora && data.FirstOrDefault(r => r.Method.StartsWith("full")) is { } full)
                 table.Note(FormattableString.Invariant($"{data.Key}: LoRA − full = {(lora.MicroF1 - full.MicroF1) * 100:+0.0;-0.0} F1 points."));
-        table.Note($"Entity-level F1 as conlleval/seqeval; batch {BatchSize}; {(options.TryGetValue("precision", out var precision) ? precision : "fp32")}; AdamW, linear warmup 10% then decay; WNUT-17 keeps the best dev epoch (patience 3), SEC runs fixed epochs; "
+        table.Note($"Entity-level F1 as conlleval/seqeval; batch {BatchSize}; {options.String("precision") ?? "fp32"}; AdamW, linear warmup 10% then decay; WNUT-17 keeps the best dev epoch (patience 3), SEC runs fixed epochs; "
             + "SEC labels are IO, converted to IOB2 by the estimator and for evaluation. Each configuration runs in its own process (peak RSS is per configuration).");
-        bool partial = options.ContainsKey("limit") || options.ContainsKey("epochs") || options.ContainsKey("only");
+        bool partial = options.Has("limit") || options.Has("epochs") || options.Has("only");
         if (partial)
         {
             table.Print();
@@ -96,12 +95,12 @@ internal static class NerBench
         return 0;
     }
 
-    private static int RunOne(Config config, Dictionary<string, string> options)
+    private static int RunOne(Config config, BenchArgs options)
     {
-        int limit = options.TryGetValue("limit", out var l) ? int.Parse(l, CultureInfo.InvariantCulture) : int.MaxValue;
-        int epochs = options.TryGetValue("epochs", out var e) ? int.Parse(e, CultureInfo.InvariantCulture) : config.Epochs;
-        int? threads = options.TryGetValue("threads", out var t) ? int.Parse(t, CultureInfo.InvariantCulture) : null;
-        var precision = options.TryGetValue("precision", out var p) ? BenchArgs.ParsePrecision(p) : Precision.Float32;
+        int limit = options.Int("limit") ?? int.MaxValue;
+        int epochs = options.Int("epochs") ?? config.Epochs;
+        int? threads = options.Int("threads");
+        var precision = options.String("precision") is { } p ? BenchArgs.ParsePrecision(p) : Precision.Float32;
         var wall = Stopwatch.StartNew();
         var ml = new MLContext(seed: 1);
         // Tags as written: the estimator converts IO to IOB2 itself (LabelScheme), and the evaluation converts the gold the same way.
@@ -140,28 +139,4 @@ internal static class NerBench
 
     private static Config Find(string name) => Configs.FirstOrDefault(c => c.Name == name)
         ?? throw new ArgumentException($"Unknown configuration '{name}'; expected one of {string.Join(", ", Configs.Select(c => c.Name))}.");
-
-    private static Dictionary<string, string> ParseOptions(string[] args)
-    {
-        var result = new Dictionary<string, string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-                throw new ArgumentException($"Expected '--name value' pairs, got '{string.Join(' ', args)}'. Options: --limit N, --epochs N, --threads N, --precision fp32|bf16, --only a,b.");
-            result[args[i][2..]] = args[++i];
-        }
-        return result;
-    }
-
-    private sealed class ConsoleProgress : IProgress<TrainingProgress>
-    {
-        private TimeSpan? last;
-
-        public void Report(TrainingProgress value)
-        {
-            if (value.Phase == TrainingPhase.Training && last is { } l && value.Elapsed - l < TimeSpan.FromSeconds(30)) return;
-            last = value.Elapsed;
-            Console.WriteLine(value);
-        }
-    }
 }

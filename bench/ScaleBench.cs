@@ -32,8 +32,8 @@ internal static class ScaleBench
     public static int Run(string[] args)
     {
         if (args.Length >= 1 && args[0] == "--one") return One(args[1..]);
-        var cl = new BenchArgs(args);
-        int seq = cl.Int("seq", 128), batch = cl.Int("batch", 8), steps = cl.Int("steps", 3), threads = cl.Int("threads", 2);
+        var cl = BenchArgs.Parse(args, "--seq N, --batch N, --steps N, --threads N");
+        int seq = cl.Int("seq") ?? 128, batch = cl.Int("batch") ?? 8, steps = cl.Int("steps") ?? 3, threads = cl.Int("threads") ?? 2;
         var folder = Path.Combine(Path.GetTempPath(), $"lora-scale-{Base.Name}-{Guid.NewGuid():N}");
         try
         {

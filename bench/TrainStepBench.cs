@@ -38,11 +38,11 @@ internal static class TrainStepBench
     public static int Run(string[] args)
     {
         if (args.Length >= 1 && args[0] == "--one") return One(args[1..]);
-        var cl = new BenchArgs(args);
+        var cl = BenchArgs.Parse(args, "--seq a,b, --methods lora,full,head, --precisions fp32,bf16, --steps N, --rounds N, --threads N, --warmup N, --no-python, --no-checkpointing");
         int[] seqs = cl.Ints("seq", 64, 128);
         string[] methods = cl.Strings("methods", "lora", "full", "head");
         string[] precisions = cl.Strings("precisions", "fp32", "bf16");
-        int steps = cl.Int("steps", 20), rounds = cl.Int("rounds", 2), threads = cl.Int("threads", 2), warmup = cl.Int("warmup", 3);
+        int steps = cl.Int("steps") ?? 20, rounds = cl.Int("rounds") ?? 2, threads = cl.Int("threads") ?? 2, warmup = cl.Int("warmup") ?? 3;
         bool python = !cl.Flag("no-python"), checkpointing = !cl.Flag("no-checkpointing");
         var configs = new List<Config>();
         foreach (int seq in seqs)

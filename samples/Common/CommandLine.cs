@@ -16,10 +16,15 @@ public sealed class CommandLine
     /// <summary>True when <c>--help</c> or <c>-h</c> was given.</summary>
     public bool HelpRequested { get; private init; }
 
-    /// <summary>Parses <paramref name="args"/>; <paramref name="valueOptions"/> take a value, <paramref name="flags"/> do not (names without dashes).</summary>
-    public static CommandLine Parse(string[] args, IReadOnlyCollection<string> valueOptions, IReadOnlyCollection<string>? flags = null)
+    /// <summary>
+    /// Parses <paramref name="args"/>; <paramref name="valueOptions"/> take a value, <paramref name="flags"/> do not, and
+    /// <paramref name="optionalValues"/> take one when the next argument is not an option (names without dashes).
+    /// </summary>
+    public static CommandLine Parse(string[] args, IReadOnlyCollection<string> valueOptions, IReadOnlyCollection<string>? flags = null,
+        IReadOnlyCollection<string>? optionalValues = null)
     {
         flags ??= Array.Empty<string>();
+        optionalValues ??= Array.Empty<string>();
         bool help = args.Any(a => a is "--help" or "-h" or "-?");
         var result = new CommandLine { HelpRequested = help };
         for (int i = 0; i < args.Length && !help; i++)
@@ -35,6 +40,10 @@ public sealed class CommandLine
             if (flags.Contains(name))
             {
                 if (value is not null) throw new UsageException($"option --{name} takes no value");
+            }
+            else if (optionalValues.Contains(name))
+            {
+                if (value is null && i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) value = args[++i];
             }
             else if (valueOptions.Contains(name))
             {

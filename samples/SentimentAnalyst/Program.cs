@@ -4,15 +4,20 @@ using System.Diagnostics;
 using System.Globalization;
 using Samples.Common;
 using SentimentAnalyst;
+using SentimentAnalyst.Backtest;
 
 return SampleRunner.Run(() =>
 {
-    var commandLine = CommandLine.Parse(args, SentimentSettings.ValueOptions);
+    var commandLine = CommandLine.Parse(args, [.. SentimentSettings.ValueOptions, .. BacktestSettings.ValueOptions],
+        BacktestSettings.Flags, BacktestSettings.OptionalValueOptions);
     if (commandLine.HelpRequested)
     {
         Console.WriteLine(SentimentSettings.Usage);
+        Console.WriteLine(BacktestSettings.Usage);
         return 0;
     }
+    // --backtest: score tweets with a saved model.zip and test the sentiment against the stocks' later returns.
+    if (BacktestSettings.Requested(commandLine)) return BacktestMode.Run(BacktestSettings.From(commandLine, SentimentSettings.ValueOptions));
     var settings = SentimentSettings.From(commandLine);
     var clock = Stopwatch.StartNew();
 

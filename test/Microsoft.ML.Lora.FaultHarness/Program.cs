@@ -3,6 +3,12 @@
 //   save-adapter <base folder> <adapter folder>        trains two tiny models, then saves their adapters alternately forever
 //   save-model <base folder> <model.zip>               the same with mlContext.Model.SaveAtomically
 //   convert-cache <cache root>                         converts the embedded MiniLM into the cache (LORA_CACHE)
+//   memory-load <folder> <cycles> <ends>               fits a MiniLM model once, then per cycle loads its zip, scores a row and
+//                                                      ends the model as <ends> says (a comma list, cycled: dispose or drop);
+//                                                      prints rss<i>= after each cycle (GC, finalizers, malloc_trim)
+//   memory-fit <cycles> <ends>                         the same for Fit on the embedded MiniLM (ends: dispose, drop, or cancel:
+//                                                      a Fit cancelled during its first epoch)
+//   memory-predict <base folder> <predictions>         one engine, many predictions; prints rss_start= and rss_end=
 // The fault tests SIGKILL it at a random moment and check that every file is the old one or the new one.
 using System.Globalization;
 using System.Security.Cryptography;
@@ -59,6 +65,65 @@ switch (args[0])
             Say("vocab_lines", File.ReadLines(Path.Combine(folder, "vocab.txt")).Count());
             return 0;
         }
+    case "memory-load":
+        {
+            string zip = Path.Combine(args[1], "model.zip");
+            var data = ToyData(ml);
+            using (var fitted = ml.Transforms.LoraFineTune(MiniLmOptions()).Fit(data)) ml.Model.SaveAtomically(fitted, data.Schema, zip);
+            var ends = args[3].Split(',');
+            for (int i = 0; i < int.Parse(args[2], CultureInfo.InvariantCulture); i++)
+            {
+                var model = ml.Model.Load(zip, out _);
+                using (var engine = ml.Model.CreatePredictionEngine<Row, Scores>(model)) Say($"score{i}", engine.Predict(new Row { Text = "the stock was good today" }).Score[0]);
+                if (ends[i % ends.Length] == "dispose") ((IDisposable)model).Dispose();
+                Say($"rss{i}", SettledResidentBytes());
+            }
+            return 0;
+        }
+    case "memory-fit":
+        {
+            var data = ToyData(ml);
+            var ends = args[2].Split(',');
+            for (int i = 0; i < int.Parse(args[1], CultureInfo.InvariantCulture); i++)
+            {
+                string end = ends[i % ends.Length];
+                if (end == "cancel")
+                {
+                    using var cancel = new CancellationTokenSource();
+                    var options = MiniLmOptions();
+                    (options.Epochs, options.BatchSize, options.CancellationToken) = (3, 8, cancel.Token);
+                    options.Progress = new CallbackProgress(p => { if (p.Phase == TrainingPhase.Training) cancel.Cancel(); });
+                    try
+                    {
+                        ml.Transforms.LoraFineTune(options).Fit(data);
+                        Say($"cancelled{i}", false);
+                    }
+                    catch (OperationCanceledException) { Say($"cancelled{i}", true); }
+                }
+                else
+                {
+                    var model = ml.Transforms.LoraFineTune(MiniLmOptions()).Fit(data);
+                    Say($"score{i}", FirstScore(model.Transform(data)));
+                    if (end == "dispose") model.Dispose();
+                }
+                Say($"rss{i}", SettledResidentBytes());
+            }
+            return 0;
+        }
+    case "memory-predict":
+        {
+            var data = ToyData(ml);
+            using var model = ml.Transforms.LoraFineTune(Options(args[1], seed: 3, epochs: 1)).Fit(data);
+            using var engine = ml.Model.CreatePredictionEngine<Row, Scores>(model);
+            int n = int.Parse(args[2], CultureInfo.InvariantCulture);
+            for (int i = 0; i < n; i++)
+            {
+                _ = engine.Predict(new Row { Text = $"the stock was {(i % 3 == 0 ? "good" : "bad")} today {i % 17}" });
+                if (i == 999) Say("rss_start", SettledResidentBytes());
+            }
+            Say("rss_end", SettledResidentBytes());
+            return 0;
+        }
     default:
         Console.Error.WriteLine($"unknown command {args[0]}");
         return 2;
@@ -71,6 +136,28 @@ static LoraTextClassificationOptions Options(string baseFolder, int seed, int ep
     Epochs = epochs, BatchSize = 4, LearningRate = 1e-2, WarmupFraction = 0, Seed = seed, NumberOfThreads = 1,
     Sentence1ColumnName = "Text", LabelColumnName = "Label",
 };
+
+// The embedded MiniLM, LoRA, one step on the toy set: the real model's memory with little training work.
+static LoraTextClassificationOptions MiniLmOptions() => new()
+{
+    Epochs = 1, BatchSize = 32, MaxSequenceLength = 16, Seed = 3, NumberOfThreads = 2, Sentence1ColumnName = "Text", LabelColumnName = "Label",
+};
+
+// Resident memory once garbage is collected and the C heap has returned what is free (what a leak cannot hide behind).
+static long SettledResidentBytes()
+{
+    for (int i = 0; i < 2; i++)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
+    GC.Collect();
+    _ = MallocTrim(0);
+    return Environment.WorkingSet;
+}
+
+[System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+static extern int MallocTrim(nuint pad);
 
 static IDataView ToyData(MLContext ml)
 {
@@ -88,4 +175,15 @@ sealed class Row
 {
     public string Text { get; set; } = "";
     public string Label { get; set; } = "";
+}
+
+// Reports on the training thread (Progress<T> would post them to the thread pool, after the step that should stop).
+sealed class CallbackProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value) => report(value);
+}
+
+sealed class Scores
+{
+    public float[] Score { get; set; } = Array.Empty<float>();
 }

@@ -34,6 +34,7 @@ foreach (var name in args[2].Split(','))
         VectorDataViewType { ItemType: NumberDataViewType } => Reader<VBuffer<float>>(cursor, column, v => string.Join(" ", v.DenseValues().Select(F))),
         VectorDataViewType { ItemType: KeyDataViewType } => Reader<VBuffer<uint>>(cursor, column, v => string.Join(" ", v.DenseValues())),
         KeyDataViewType => Reader<uint>(cursor, column, v => v.ToString(CultureInfo.InvariantCulture)),
+        NumberDataViewType when column.Type.RawType == typeof(float) => Reader<float>(cursor, column, F),
         _ => throw new NotSupportedException($"column {name} of type {column.Type}"),
     };
     while (cursor.MoveNext()) values.Add(read());

@@ -95,6 +95,122 @@ internal static class TemperatureScaling
         return Fit(flat, classCount, ClassScores.ToArray(labels, nameof(labels)));
     }
 
+    /// <summary>The fewest rows <see cref="FitCrossValidated(ReadOnlySpan{float}, int, ReadOnlySpan{int}, int)"/> fits a temperature on; below it T stays 1.</summary>
+    public const int MinCrossValidationRows = 50;
+
+    /// <summary>
+    /// Fits a temperature and keeps it only if it beats T = 1 on rows it was not fitted on: the rows are split into
+    /// <paramref name="folds"/> folds (row i in fold i mod folds), each fold is scored under the temperature fitted on the
+    /// others and under T = 1, and the fitted temperature is used only when it lowers the held-out negative log-likelihood
+    /// by more than one standard error of the per-row difference (the one-standard-error rule of model selection).
+    /// </summary>
+    /// <remarks>
+    /// On a few hundred validation rows the maximum-likelihood temperature is noisy, and applying a noisy temperature to a
+    /// model that was already close to calibrated makes test calibration worse. The cross-validated comparison asks the
+    /// validation rows themselves whether the temperature generalises; a clearly over- or under-confident model passes it
+    /// easily, a nearly calibrated one keeps its scores. Fewer than <see cref="MinCrossValidationRows"/> rows always keep
+    /// T = 1. The result is deterministic.
+    /// </remarks>
+    /// <param name="logits">Row-major logits, <paramref name="classCount"/> per example.</param>
+    /// <param name="classCount">Number of classes, at least 2.</param>
+    /// <param name="labels">The true class of each example, in [0, <paramref name="classCount"/>).</param>
+    /// <param name="folds">Number of cross-validation folds, at least 2.</param>
+    /// <returns>The temperature to use, the fitted one and the reason (<see cref="TemperatureFit.Reason"/>).</returns>
+    /// <exception cref="ArgumentException">Sizes disagree, a label is out of range, a logit is not finite, or fewer than 2 folds.</exception>
+    public static TemperatureFit FitCrossValidated(ReadOnlySpan<float> logits, int classCount, ReadOnlySpan<int> labels, int folds = 5)
+    {
+        if (folds < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(folds), folds, "Expected at least 2 cross-validation folds.");
+        }
+
+        float fitted = Fit(logits, classCount, labels);
+        int n = labels.Length;
+        if (n < MinCrossValidationRows)
+        {
+            return new TemperatureFit(1, fitted, false, n, double.NaN, double.NaN, double.NaN, TemperatureFit.Format(
+                $"Temperature kept at 1: {n} validation rows are too few to tell a temperature from noise (at least {MinCrossValidationRows} needed; the rows alone would give T = {fitted:F3})."));
+        }
+
+        // Per-row held-out NLL differences: NLL under the temperature fitted without the row's fold, minus NLL at T = 1.
+        var differences = new double[n];
+        double heldOut = 0, atOne = 0;
+        for (int fold = 0; fold < folds; fold++)
+        {
+            var (trainLogits, trainLabels) = RowsOutsideFold(logits, classCount, labels, folds, fold);
+            double beta = 1.0 / Fit(trainLogits, classCount, trainLabels);
+            for (int row = fold; row < n; row += folds)
+            {
+                ReadOnlySpan<float> z = logits.Slice(row * classCount, classCount);
+                double withT = RowNll(z, labels[row], beta), withOne = RowNll(z, labels[row], 1);
+                differences[row] = withT - withOne;
+                heldOut += withT;
+                atOne += withOne;
+            }
+        }
+
+        heldOut /= n;
+        atOne /= n;
+        double mean = differences.Average();
+        double variance = differences.Sum(d => (d - mean) * (d - mean)) / (n - 1);
+        double standardError = Math.Sqrt(variance / n);
+        bool helps = mean + standardError < 0;
+        string reason = helps
+            ? TemperatureFit.Format($"Temperature scaling on {n} validation rows: T = {fitted:F3} (held-out NLL {heldOut:F4} vs {atOne:F4} at T = 1 in {folds}-fold cross-validation; gain {-mean:F4} > standard error {standardError:F4}).")
+            : TemperatureFit.Format($"Temperature kept at 1: on {n} validation rows the fitted T = {fitted:F3} did not beat T = 1 on held-out folds by more than noise (NLL {heldOut:F4} vs {atOne:F4} in {folds}-fold cross-validation; gain {-mean:F4}, standard error {standardError:F4}).");
+        return new TemperatureFit(helps ? fitted : 1, fitted, helps, n, heldOut, atOne, standardError, reason);
+    }
+
+    /// <summary>The cross-validated fit of logits given as one array per example; see <see cref="FitCrossValidated(ReadOnlySpan{float}, int, ReadOnlySpan{int}, int)"/>.</summary>
+    /// <param name="logits">One array of logits per example, all of the same length (the number of classes, at least 2).</param>
+    /// <param name="labels">The true class of each example.</param>
+    /// <param name="folds">Number of cross-validation folds, at least 2.</param>
+    /// <returns>The temperature to use, the fitted one and the reason.</returns>
+    /// <exception cref="ArgumentException">Rows differ in length, sizes disagree, a label is out of range or a logit is not finite.</exception>
+    public static TemperatureFit FitCrossValidated(IReadOnlyList<float[]> logits, IReadOnlyList<int> labels, int folds = 5)
+    {
+        float[] flat = ClassScores.Flatten(logits, nameof(logits), out int classCount);
+        return FitCrossValidated(flat, classCount, ClassScores.ToArray(labels, nameof(labels)), folds);
+    }
+
+    private static (float[] Logits, int[] Labels) RowsOutsideFold(ReadOnlySpan<float> logits, int classCount, ReadOnlySpan<int> labels, int folds, int fold)
+    {
+        int n = labels.Length, inFold = (n - fold + folds - 1) / folds;
+        var keptLogits = new float[(n - inFold) * classCount];
+        var keptLabels = new int[n - inFold];
+        int kept = 0;
+        for (int row = 0; row < n; row++)
+        {
+            if (row % folds == fold)
+            {
+                continue;
+            }
+
+            logits.Slice(row * classCount, classCount).CopyTo(keptLogits.AsSpan(kept * classCount, classCount));
+            keptLabels[kept++] = labels[row];
+        }
+
+        return (keptLogits, keptLabels);
+    }
+
+    /// <summary>−ln softmax(β·z)[label] of one row, computed stably.</summary>
+    private static double RowNll(ReadOnlySpan<float> z, int label, double beta)
+    {
+        double max = double.NegativeInfinity;
+        foreach (float value in z)
+        {
+            max = Math.Max(max, beta * value);
+        }
+
+        double sum = 0;
+        foreach (float value in z)
+        {
+            sum += Math.Exp(beta * value - max);
+        }
+
+        return max + Math.Log(sum) - beta * z[label];
+    }
+
     /// <summary>Computes softmax(logits / <paramref name="temperature"/>) row by row.</summary>
     /// <param name="logits">Row-major logits, <paramref name="classCount"/> per example.</param>
     /// <param name="classCount">Number of classes.</param>
@@ -156,20 +272,7 @@ internal static class TemperatureScaling
         double total = 0;
         for (int row = 0; row < labels.Length; row++)
         {
-            ReadOnlySpan<float> z = logits.Slice(row * classCount, classCount);
-            double max = double.NegativeInfinity;
-            foreach (float value in z)
-            {
-                max = Math.Max(max, beta * value);
-            }
-
-            double sum = 0;
-            foreach (float value in z)
-            {
-                sum += Math.Exp(beta * value - max);
-            }
-
-            total += max + Math.Log(sum) - beta * z[labels[row]];
+            total += RowNll(logits.Slice(row * classCount, classCount), labels[row], beta);
         }
 
         return total / labels.Length;

@@ -50,47 +50,77 @@ internal static class HuggingFaceCheckpoint
     /// <remarks>Safetensors files are read tensor by tensor straight into the parameters: no second copy of the weights in memory.</remarks>
     public static IReadOnlyList<string> LoadWeights(EncoderModel encoder, string folder)
     {
+        using var weights = Open(folder);
+        return CopyInto(encoder, weights.Tensors, weights.File);
+    }
+
+    /// <summary>
+    /// The shapes of every tensor in the folder's weights, by checkpoint name, and the file that names them — from the
+    /// safetensors headers (nothing loaded), or by reading a <c>pytorch_model.bin</c>.
+    /// </summary>
+    public static (string File, IReadOnlyDictionary<string, long[]> Shapes) ReadShapes(string folder)
+    {
+        using var weights = Open(folder);
+        return (weights.File, weights.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.Shape, StringComparer.Ordinal));
+    }
+
+    /// <summary>Reads every tensor of the folder's weight file(s) in float32; returns the file used, the tensors and the file of each tensor.</summary>
+    internal static (string File, Dictionary<string, Tensor> Tensors, Dictionary<string, string> SourceOf) ReadTensors(string folder)
+    {
+        using var weights = Open(folder);
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var (key, source) in weights.Tensors)
+            {
+                var t = empty(source.Shape, dtype: ScalarType.Float32);
+                tensors[key] = t;
+                source.CopyTo(t);
+            }
+        }
+        catch
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+            throw;
+        }
+        return (weights.File, tensors, weights.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.File, StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Opens the folder's weights — <c>model.safetensors</c>, a sharded index, or <c>pytorch_model.bin</c> (read whole) — as
+    /// tensor sources, nothing copied yet; disposing closes the files.
+    /// </summary>
+    private static CheckpointTensors Open(string folder)
+    {
         CheckFolder(folder);
         var single = Path.Combine(folder, "model.safetensors");
         var index = Path.Combine(folder, "model.safetensors.index.json");
         if (File.Exists(single) || File.Exists(index))
         {
-            var readers = new List<SafetensorsReader>();
-            try
-            {
-                string describe;
-                if (File.Exists(single))
-                {
-                    readers.Add(new SafetensorsReader(single));
-                    describe = single;
-                }
-                else
-                {
-                    readers.AddRange(Shards(folder, index));
-                    describe = index;
-                }
-                var sources = new Dictionary<string, TensorSource>(StringComparer.Ordinal);
-                foreach (var reader in readers)
-                    foreach (var (key, entry) in reader.Header.Tensors)
-                        sources[key] = new TensorSource(entry.Shape, t => reader.CopyTo(key, t), reader.Path);
-                return CopyInto(encoder, sources, describe);
-            }
-            finally
-            {
-                foreach (var r in readers) r.Dispose();
-            }
+            var readers = File.Exists(single) ? new List<SafetensorsReader> { new(single) } : Shards(folder, index);
+            var sources = new Dictionary<string, TensorSource>(StringComparer.Ordinal);
+            foreach (var reader in readers)
+                foreach (var (key, entry) in reader.Header.Tensors)
+                    sources[key] = new TensorSource(entry.Shape, t => reader.CopyTo(key, t), reader.Path);
+            return new CheckpointTensors(File.Exists(single) ? single : index, sources, readers);
         }
         var file = Path.Combine(folder, "pytorch_model.bin");
         if (!File.Exists(file))
             throw new FileNotFoundException($"The Hugging Face folder {folder} has no weights: expected one of {string.Join(", ", WeightFiles)}.", single);
         var tensors = ReadPickle(file);
-        try
+        return new CheckpointTensors(file, tensors.ToDictionary(kv => kv.Key, kv => new TensorSource(kv.Value.shape, t => t.copy_(kv.Value), file)),
+            tensors.Values.ToList());
+    }
+
+    /// <summary>A checkpoint's tensors by name, and what holds them open (readers or loaded tensors), freed together.</summary>
+    private sealed class CheckpointTensors(string file, Dictionary<string, TensorSource> tensors, IEnumerable<IDisposable> owned) : IDisposable
+    {
+        public string File { get; } = file;
+        public IReadOnlyDictionary<string, TensorSource> Tensors { get; } = tensors;
+
+        public void Dispose()
         {
-            return CopyInto(encoder, tensors.ToDictionary(kv => kv.Key, kv => new TensorSource(kv.Value.shape, t => t.copy_(kv.Value), file)), file);
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
+            foreach (var o in owned) o.Dispose();
         }
     }
 
@@ -211,4 +241,8 @@ internal static class HuggingFaceCheckpoint
 }
 
 /// <summary>An encoder with pretrained weights, and the tensors the checkpoint did not provide (initialised fresh).</summary>
-internal sealed record LoadedEncoder(EncoderModel Encoder, IReadOnlyList<string> NewlyInitialized);
+internal sealed record LoadedEncoder(EncoderModel Encoder, IReadOnlyList<string> NewlyInitialized)
+{
+    /// <summary>The model's hold on base weights shared with other models (<see cref="SharedEncoderWeights"/>), or null for its own copy.</summary>
+    public SharedEncoderWeights.Lease? Shared { get; init; }
+}

@@ -39,6 +39,8 @@ internal sealed class AdapterMethod : FineTuningMethod
     // zero-initialised up-projection they behave like LoRA's zero B, so they get LoRA's default.
     public override double DefaultLearningRate => 5e-4;
 
+    internal override IReadOnlyDictionary<string, TorchSharp.torch.Tensor>? MergedTensors(TaskModel model) => null;
+
     internal override void Apply(TaskModel model)
     {
         var c = model.Encoder.Config;

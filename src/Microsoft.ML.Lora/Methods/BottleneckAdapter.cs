@@ -36,7 +36,7 @@ internal sealed class BottleneckAdapter : nn.Module<Tensor, Tensor>, IHoldsFroze
         {
             // The adapters library's "mam_adapter" init (as LoRA's A/B): Kaiming-uniform down, zero up. A zero up makes the
             // start exact; a non-degenerate down gives up a gradient from the first step.
-            nn.init.kaiming_uniform_(adapter_down.weight!, a: Math.Sqrt(5));
+            ParameterInit.KaimingUniform(adapter_down.weight!, a: Math.Sqrt(5));
             adapter_down.bias!.zero_();
             adapter_up.weight!.zero_();
             adapter_up.bias!.zero_();

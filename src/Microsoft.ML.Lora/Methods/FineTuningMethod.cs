@@ -68,8 +68,20 @@ public abstract class FineTuningMethod
     public virtual bool HasPeftAdapter => false;
 
     /// <summary>Writes the PEFT adapter of <paramref name="model"/>; only when <see cref="HasPeftAdapter"/>.</summary>
-    internal virtual void SavePeftAdapter(TaskModel model, PeftTaskType taskType, string folder, string? baseModelName)
+    /// <param name="model">The trained model.</param>
+    /// <param name="taskType">The task's PEFT task type.</param>
+    /// <param name="folder">The destination folder.</param>
+    /// <param name="baseModelName">Written as <c>base_model_name_or_path</c>.</param>
+    /// <param name="outputNames">The head's output names (<c>id2label</c> in the <c>config.json</c> beside the adapter), or null.</param>
+    internal virtual void SavePeftAdapter(TaskModel model, PeftTaskType taskType, string folder, string? baseModelName, IReadOnlyList<string>? outputNames = null)
         => throw new InvalidOperationException($"{Name} has no PEFT adapter.");
+
+    /// <summary>
+    /// The weights of <paramref name="model"/> as the plain Hugging Face architecture computes them (LoRA merged in, no
+    /// adapter tensors), by <c>state_dict()</c> name; null when the method adds modules the architecture does not have
+    /// (bottleneck adapters, prefixes). The tensors are new or the model's own; the caller must not change them.
+    /// </summary>
+    internal virtual IReadOnlyDictionary<string, TorchSharp.torch.Tensor>? MergedTensors(TaskModel model) => model.state_dict();
 
     /// <summary>Adds the method's modules to <paramref name="model"/> and sets which parameters train.</summary>
     internal abstract void Apply(TaskModel model);
@@ -77,7 +89,14 @@ public abstract class FineTuningMethod
     /// <summary>Turns a trained model into its fastest inference form (LoRA merges); called after training and after loading.</summary>
     internal virtual void PrepareForInference(TaskModel model) { }
 
-    /// <summary>Undoes <see cref="PrepareForInference"/> (e.g. before training further).</summary>
+    /// <summary>
+    /// As <see cref="PrepareForInference(TaskModel)"/>; on a base whose frozen weights are shared with other models
+    /// (<paramref name="baseIsShared"/>) a method may keep a cheaper-in-memory form (LoRA stays unmerged: merging would copy
+    /// every adapted matrix).
+    /// </summary>
+    internal virtual void PrepareForInference(TaskModel model, bool baseIsShared) => PrepareForInference(model);
+
+    /// <summary>Undoes <see cref="PrepareForInference(TaskModel)"/> (e.g. before training further).</summary>
     internal virtual void PrepareForTraining(TaskModel model) { }
 
     /// <summary>The method and its settings, for the model .zip.</summary>

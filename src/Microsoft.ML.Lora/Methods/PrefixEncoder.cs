@@ -19,8 +19,8 @@ namespace Microsoft.ML.Lora.Methods;
 /// </remarks>
 internal sealed class PrefixEncoder : nn.Module, IAttentionPrefix
 {
-    private readonly Embedding embedding;
-    private readonly Sequential? transform;
+    private readonly EmbeddingTable embedding;
+    private readonly ModuleList<nn.Module<Tensor, Tensor>>? transform;   // Linear, Tanh, Linear: PEFT's "transform.0" / "transform.2"
     private readonly int layers, heads, hidden;
     private Tensor? table;   // [layers·2, heads, length, head_dim] of the current forward pass, or the cached inference one
     private bool cached;
@@ -29,13 +29,16 @@ internal sealed class PrefixEncoder : nn.Module, IAttentionPrefix
     {
         (layers, heads, hidden, Length) = (config.NumLayers, config.NumHeads, config.HiddenSize, length);
         long width = (long)layers * 2 * hidden;
-        // PyTorch's default inits (embedding N(0, 1), Linear Kaiming-uniform), as PEFT leaves them.
+        // PyTorch's default inits (embedding N(0, 1), Linear Kaiming-uniform), as PEFT leaves them, from the build's generator.
         if (reparameterize)
         {
-            embedding = nn.Embedding(length, hidden, device: device);
-            transform = nn.Sequential(nn.Linear(hidden, projectionSize, device: device), nn.Tanh(), nn.Linear(projectionSize, width, device: device));
+            embedding = new EmbeddingTable(length, hidden, device: device);
+            var (first, last) = (nn.Linear(hidden, projectionSize, device: device), nn.Linear(projectionSize, width, device: device));
+            ParameterInit.LinearDefault(first);
+            ParameterInit.LinearDefault(last);
+            transform = nn.ModuleList<nn.Module<Tensor, Tensor>>(first, nn.Tanh(), last);
         }
-        else embedding = nn.Embedding(length, width, device: device);
+        else embedding = new EmbeddingTable(length, width, device: device);
         RegisterComponents();
     }
 
@@ -80,7 +83,7 @@ internal sealed class PrefixEncoder : nn.Module, IAttentionPrefix
 
     private Tensor Table()
     {
-        var flat = transform is null ? embedding.weight! : transform.forward(embedding.weight!);   // [length, layers·2·H]
+        var flat = transform is null ? embedding.weight : transform.Aggregate((Tensor)embedding.weight, (h, layer) => layer.forward(h));   // [length, layers·2·H]
         return flat.view(Length, layers * 2, heads, hidden / heads).permute(1, 2, 0, 3);
     }
 }

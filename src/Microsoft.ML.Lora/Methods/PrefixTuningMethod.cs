@@ -45,6 +45,8 @@ internal sealed class PrefixTuningMethod : FineTuningMethod
     // examples 1e-2); the lower end keeps the jointly trained head, which shares this rate, stable.
     public override double DefaultLearningRate => 5e-3;
 
+    internal override IReadOnlyDictionary<string, TorchSharp.torch.Tensor>? MergedTensors(TaskModel model) => null;
+
     internal override void Apply(TaskModel model)
     {
         if (model.Encoder.Prefix is not null)

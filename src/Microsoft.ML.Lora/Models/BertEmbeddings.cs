@@ -7,8 +7,8 @@ namespace Microsoft.ML.Lora.Models;
 /// <summary>BERT / RoBERTa embeddings: word + position + token type, then LayerNorm and dropout.</summary>
 internal sealed class BertEmbeddings : NamedModule
 {
-    private readonly Embedding word_embeddings, position_embeddings;
-    private readonly Embedding? token_type_embeddings;
+    private readonly EmbeddingTable word_embeddings, position_embeddings;
+    private readonly EmbeddingTable? token_type_embeddings;
     private readonly LayerNorm LayerNorm;
     private readonly FastDropout dropout;
     private readonly bool robertaPositions;
@@ -16,9 +16,9 @@ internal sealed class BertEmbeddings : NamedModule
 
     public BertEmbeddings(EncoderConfig c) : base("embeddings")
     {
-        word_embeddings = nn.Embedding(c.VocabSize, c.HiddenSize, padding_idx: c.PadTokenId);
-        position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
-        if (c.TypeVocabSize > 0) token_type_embeddings = nn.Embedding(c.TypeVocabSize, c.HiddenSize);
+        word_embeddings = new EmbeddingTable(c.VocabSize, c.HiddenSize, paddingIndex: c.PadTokenId);
+        position_embeddings = new EmbeddingTable(c.MaxPositionEmbeddings, c.HiddenSize);
+        if (c.TypeVocabSize > 0) token_type_embeddings = new EmbeddingTable(c.TypeVocabSize, c.HiddenSize);
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
         dropout = new FastDropout(c.HiddenDropout);
         robertaPositions = c.Architecture == EncoderArchitecture.Roberta;
@@ -52,7 +52,7 @@ internal sealed class BertEmbeddings : NamedModule
 /// <summary>Embedding lookups in float32 whatever type the table is stored in.</summary>
 internal static class Lookup
 {
-    public static Tensor Float32(Embedding table, Tensor ids)
+    public static Tensor Float32(EmbeddingTable table, Tensor ids)
     {
         var rows = table.forward(ids);
         return rows.dtype == ScalarType.Float32 ? rows : rows.to(ScalarType.Float32);

@@ -25,14 +25,14 @@ internal sealed class DistilBertModel : EncoderModel
 
 internal sealed class DistilBertEmbeddings : NamedModule
 {
-    private readonly Embedding word_embeddings, position_embeddings;
+    private readonly EmbeddingTable word_embeddings, position_embeddings;
     private readonly LayerNorm LayerNorm;
     private readonly FastDropout dropout;
 
     public DistilBertEmbeddings(EncoderConfig c) : base("embeddings")
     {
-        word_embeddings = nn.Embedding(c.VocabSize, c.HiddenSize, padding_idx: c.PadTokenId);
-        position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
+        word_embeddings = new EmbeddingTable(c.VocabSize, c.HiddenSize, paddingIndex: c.PadTokenId);
+        position_embeddings = new EmbeddingTable(c.MaxPositionEmbeddings, c.HiddenSize);
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
         dropout = new FastDropout(c.HiddenDropout);
         RegisterComponents();

@@ -48,6 +48,16 @@ internal sealed record EncoderConfig
     /// <summary>Longest input (in tokens, specials included) the position table allows.</summary>
     public int MaxSequenceLength => Architecture == EncoderArchitecture.Roberta ? MaxPositionEmbeddings - PadTokenId - 1 : MaxPositionEmbeddings;
 
+    /// <summary>The prefix of the model type's Hugging Face classes: "Bert" (<c>BertModel</c>, <c>BertForTokenClassification</c>), "DistilBert", "XLMRoberta", ...</summary>
+    public string HuggingFaceClassPrefix => ModelType switch
+    {
+        "roberta" => "Roberta",
+        "xlm-roberta" => "XLMRoberta",
+        "camembert" => "Camembert",
+        "distilbert" => "DistilBert",
+        _ => "Bert",
+    };
+
     /// <summary>
     /// Checks that the sizes describe a buildable model of sane size: a config from an untrusted source must not make the
     /// process allocate what it merely declares (the weights' file size is checked against <see cref="MinimumParameterCount"/>
@@ -130,21 +140,25 @@ internal sealed record EncoderConfig
 
     /// <summary>
     /// Writes this config as a Hugging Face <c>config.json</c> text, the keys <c>transformers</c> writes for the architecture's
-    /// base model (sorted, as <c>to_json_string()</c> does); the one config writer (HF folders, the embedded MiniLM, model zips).
+    /// base model (sorted, as <c>to_json_string()</c> does); the one config writer (HF folders, the embedded MiniLM, model zips,
+    /// merged task models and the config beside an adapter).
     /// </summary>
-    public string ToJson()
+    /// <param name="architecture">The class in <c>architectures</c>; null = the base model's (<c>BertModel</c>, ...).</param>
+    /// <param name="labels">The head's output names in index order, written as <c>id2label</c> / <c>label2id</c> (so that
+    /// <c>from_pretrained</c> builds a head of that size and pipelines print the names); null = none.</param>
+    public string ToJson(string? architecture = null, IReadOnlyList<string>? labels = null)
     {
         var o = Architecture == EncoderArchitecture.DistilBert
             ? new JsonObject
             {
-                ["activation"] = HiddenAct, ["architectures"] = new JsonArray("DistilBertModel"), ["attention_dropout"] = AttentionDropout,
+                ["activation"] = HiddenAct, ["architectures"] = new JsonArray(architecture ?? "DistilBertModel"), ["attention_dropout"] = AttentionDropout,
                 ["dim"] = HiddenSize, ["dropout"] = HiddenDropout, ["hidden_dim"] = IntermediateSize, ["initializer_range"] = 0.02,
                 ["max_position_embeddings"] = MaxPositionEmbeddings, ["model_type"] = ModelType, ["n_heads"] = NumHeads, ["n_layers"] = NumLayers,
                 ["pad_token_id"] = PadTokenId, ["seq_classif_dropout"] = ClassifierDropout ?? 0.2, ["vocab_size"] = VocabSize,
             }
             : new JsonObject
             {
-                ["architectures"] = new JsonArray(Architecture == EncoderArchitecture.Roberta ? "RobertaModel" : "BertModel"),
+                ["architectures"] = new JsonArray(architecture ?? HuggingFaceClassPrefix + "Model"),
                 ["attention_probs_dropout_prob"] = AttentionDropout, ["classifier_dropout"] = ClassifierDropout, ["hidden_act"] = HiddenAct,
                 ["hidden_dropout_prob"] = HiddenDropout, ["hidden_size"] = HiddenSize, ["initializer_range"] = 0.02,
                 ["intermediate_size"] = IntermediateSize,
@@ -154,6 +168,19 @@ internal sealed record EncoderConfig
                 ["num_hidden_layers"] = NumLayers, ["pad_token_id"] = PadTokenId, ["position_embedding_type"] = "absolute",
                 ["torch_dtype"] = "float32", ["type_vocab_size"] = TypeVocabSize, ["use_cache"] = true, ["vocab_size"] = VocabSize,
             };
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        if (labels is not null)
+        {
+            var id2label = new JsonObject();
+            var label2id = new JsonObject();
+            for (int i = 0; i < labels.Count; i++)
+            {
+                id2label[i.ToString(CultureInfo.InvariantCulture)] = labels[i];
+                label2id[labels[i]] = i;   // a repeated name keeps its last index, as a Python dict comprehension would
+            }
+            o["id2label"] = id2label;
+            o["label2id"] = label2id;
+        }
+        return new JsonObject(o.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())))
+            .ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 }

@@ -76,6 +76,19 @@ internal abstract class EncoderModel : NamedModule
         return EncodeCore(inputIds, layout, tokenTypeIds, firstTokenOnly: true);
     }
 
+    /// <summary>
+    /// The mean of the last hidden state over each sequence's real tokens, [batch, hidden]: sentence-transformers' mean
+    /// pooling (<c>pooling_mode_mean_tokens</c>, its token count clamped at 1e-9). Summed in float32 whatever the encoder's
+    /// precision, returned in the encoder's.
+    /// </summary>
+    public Tensor EncodeMean(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null)
+    {
+        // Encode returns zeros at padded positions, so the sum runs over the real tokens only.
+        var hidden = Encode(inputIds, attentionMask, tokenTypeIds);
+        var tokens = attentionMask.sum(1, keepdim: true).to(ScalarType.Float32).clamp_min(1e-9);
+        return (hidden.to(ScalarType.Float32).sum(1) / tokens).to(hidden.dtype);
+    }
+
     /// <summary>BERT's pooled output from the first token's hidden state [batch, hidden].</summary>
     internal virtual Tensor PoolFirstToken(Tensor firstToken) => throw new InvalidOperationException($"{Config.ModelType} encoder has no pooler.");
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -27,33 +26,43 @@ internal sealed class FastDropout : nn.Module<Tensor, Tensor>
 /// <summary>A position in the dropout mask sequence.</summary>
 internal readonly record struct DropoutState(ulong Seed, long Calls);
 
-/// <summary>The mask generator behind <see cref="FastDropout"/> and attention dropout.</summary>
+/// <summary>
+/// The mask generator behind <see cref="FastDropout"/> and attention dropout. Its state is per thread: a training step runs
+/// its forward pass on the thread that calls it, and the loop reseeds the sequence at every step, so two trainings on two
+/// threads never draw from one sequence (a process-wide one made the same seed give different models when two Fits ran at
+/// once, depending on how their calls interleaved).
+/// </summary>
 internal static class DropoutMasks
 {
-    private static ulong seed = 0x9E3779B97F4A7C15UL;
-    private static long calls;
+    private const ulong Golden = 0x9E3779B97F4A7C15UL;
 
-    /// <summary>Restarts the mask sequence (the training loop calls it with the step's seed, next to <c>manual_seed</c>).</summary>
+    // Stored XOR Golden so that a thread that never reseeds starts from Golden (a ThreadStatic field starts at zero).
+    [ThreadStatic] private static ulong seedXorGolden;
+    [ThreadStatic] private static long calls;
+
+    private static ulong Seed => seedXorGolden ^ Golden;
+
+    /// <summary>Restarts this thread's mask sequence (the training loop calls it with the step's seed).</summary>
     public static void Reseed(long value)
     {
-        seed = Mix((ulong)value ^ 0x9E3779B97F4A7C15UL);
-        Interlocked.Exchange(ref calls, 0);
+        seedXorGolden = Mix((ulong)value ^ Golden) ^ Golden;
+        calls = 0;
     }
 
     /// <summary>Where the mask sequence stands; gradient checkpointing restores it to recompute a layer with the masks of its forward pass.</summary>
-    public static DropoutState State => new(seed, Interlocked.Read(ref calls));
+    public static DropoutState State => new(Seed, calls);
 
     /// <summary>Continues the mask sequence from <paramref name="state"/> (see <see cref="State"/>).</summary>
     public static void Restore(DropoutState state)
     {
-        seed = state.Seed;
-        Interlocked.Exchange(ref calls, state.Calls);
+        seedXorGolden = state.Seed ^ Golden;
+        calls = state.Calls;
     }
 
     /// <summary>x · mask / (1 − p), with mask ~ Bernoulli(1 − p) element-wise.</summary>
     public static Tensor Apply(Tensor x, double p)
     {
-        ulong stream = Mix(seed + (ulong)Interlocked.Increment(ref calls) * 0xD1B54A32D192ED03UL);
+        ulong stream = Mix(Seed + (ulong)++calls * 0xD1B54A32D192ED03UL);
         if (x.device_type == DeviceType.CPU)
         {
             using var mask = DropoutKernel.ScaledMask(x, p, stream);

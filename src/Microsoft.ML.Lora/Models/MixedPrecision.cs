@@ -59,7 +59,8 @@ internal static class MixedPrecision
                     if (Converted(l.weight, type) is { } w) l.weight = w;   // the setter disposes the old weight
                     if (l.bias is { } b && Converted(b, type) is { } nb) l.bias = nb;
                     break;
-                case Embedding e when e.weight is { } old && Converted(old, type) is { } ew:
+                case EmbeddingTable e when Converted(e.weight, type) is { } ew:
+                    var old = e.weight;
                     e.weight = ew;
                     old.Dispose();
                     break;

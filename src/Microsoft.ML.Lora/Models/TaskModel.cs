@@ -27,6 +27,21 @@ internal abstract class TaskModel : NamedModule
     /// <summary>Names of the head modules: always trained, and saved with an adapter (PEFT's <c>modules_to_save</c>).</summary>
     public abstract IReadOnlyList<string> HeadModules { get; }
 
+    /// <summary>
+    /// True when the Hugging Face model this task model stands for is the bare encoder (<c>AutoModel</c>, as for feature
+    /// extraction), whose module names lack the encoder's root: <c>encoder.layer.0…</c> instead of <c>bert.encoder.layer.0…</c>.
+    /// Set by whoever builds the model for a task; adapter name patterns are matched against <see cref="HuggingFaceName"/>.
+    /// </summary>
+    internal bool IsBareEncoder { get; set; }
+
+    /// <summary>The name of module or tensor <paramref name="name"/> (as in <c>named_modules()</c>) in the Hugging Face model this stands for.</summary>
+    public string HuggingFaceName(string name)
+    {
+        if (!IsBareEncoder) return name;
+        string root = Encoder.Config.Names.Root;
+        return name == root ? "" : name.StartsWith(root + ".", StringComparison.Ordinal) ? name[(root.Length + 1)..] : name;
+    }
+
     /// <summary>Logits: [batch, labels] for sequence tasks, [batch, length, labels] for token tasks.</summary>
     public abstract Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null);
 

@@ -45,6 +45,41 @@ public sealed class LoraNerEstimator : IEstimator<LoraNerTransformer>
         return new LoraNerTransformer(env, task, model, options.ScoringBatchSize, history);
     }
 
+    /// <summary>
+    /// The tagger of a PEFT LoRA adapter, without training: e.g. trained in Python with <c>peft</c> on a
+    /// <c>*ForTokenClassification</c> model (task type TOKEN_CLS), or saved by <see cref="FineTunedTransformer.SaveAdapter"/>.
+    /// The base is the options' <see cref="FineTuningOptions.BaseModel"/>; the columns, maximum length, window overlap,
+    /// device and scoring batch size are the options' too. The tags (IOB2, in the head's order) are <paramref name="tags"/>,
+    /// else the <c>id2label</c> of the <c>config.json</c> beside the adapter. Several adapters on one base share its weights.
+    /// </summary>
+    /// <param name="adapterFolder">The folder with <c>adapter_config.json</c> and <c>adapter_model.safetensors</c>.</param>
+    /// <param name="tags">The IOB2 tags in the head's output order; null = from the folder's config.json.</param>
+    /// <exception cref="InvalidDataException">The adapter is not a TOKEN_CLS LoRA adapter of this base, or no tags are known
+    /// (the message names the file, the key or tensor, and what was expected).</exception>
+    /// <exception cref="ArgumentException"><paramref name="tags"/> does not name every output of the head, or is not a valid IOB2 tag set.</exception>
+    public LoraNerTransformer FromPeftAdapter(string adapterFolder, IReadOnlyList<string>? tags = null)
+    {
+        var task = NerTask.ForImport(options, tags);
+        var model = PeftImport.Load(env, options, task, adapterFolder, "LoraNer");
+        task.ResolveWindowOverlap(model.MaxSequenceLength);
+        return new LoraNerTransformer(env, task, model, options.ScoringBatchSize, null);
+    }
+
+    /// <summary>
+    /// The tagger of a fine-tuned Hugging Face token classification folder (<c>*ForTokenClassification</c>), without
+    /// training: what <see cref="FineTunedTransformer.SaveMergedModel"/> writes, or a model saved by <c>transformers</c>. The
+    /// folder is the base; the columns and scoring settings are the options'. The tags are <paramref name="tags"/>, else the
+    /// folder's <c>id2label</c> (which must be IOB2).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folder holds another kind of model, its head is incomplete, or no IOB2 tags are known.</exception>
+    public LoraNerTransformer FromHuggingFaceModel(string modelFolder, IReadOnlyList<string>? tags = null)
+    {
+        var task = NerTask.ForImport(options, tags);
+        var model = HuggingFaceModelImport.Load(env, options, task, modelFolder, "LoraNer");
+        task.ResolveWindowOverlap(model.MaxSequenceLength);
+        return new LoraNerTransformer(env, task, model, options.ScoringBatchSize, null);
+    }
+
     /// <summary>The schema after the transformer: the input columns plus PredictedLabel (key vector) and Confidence.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => FineTuningEstimator.GetOutputSchema(new NerTask(options), inputSchema);
 }

@@ -37,6 +37,27 @@ internal sealed class NerTask : FineTuningTask<NerWindow>
         WindowOverlap = windowOverlap;
     }
 
+    /// <summary>A task to import a trained tagger into, with the options' columns and scheme and the given tags (null = from the files).</summary>
+    /// <exception cref="ArgumentException">The tags are not a valid IOB2 tag set.</exception>
+    public static NerTask ForImport(LoraNerOptions options, IReadOnlyList<string>? tags)
+    {
+        NerTagSet? tagSet = null;
+        if (tags is not null)
+        {
+            if (tags.Any(t => t is null)) throw new ArgumentException("tags contains a null tag.", nameof(tags));
+            try { tagSet = new NerTagSet(tags); }
+            catch (InvalidDataException e) { throw new ArgumentException(e.Message, nameof(tags), e); }
+        }
+        return new NerTask(new NerColumns(options.SentenceColumnName, options.LabelColumnName, options.PredictedLabelColumnName, options.ConfidenceColumnName),
+            tagSet, options.LabelScheme, options.WindowOverlap ?? -1)
+        { requestedOverlap = options.WindowOverlap };
+    }
+
+    private int? requestedOverlap;
+
+    /// <summary>Once an imported model's maximum length is known: the window overlap the options asked for, or half a window.</summary>
+    public void ResolveWindowOverlap(int maxSequenceLength) => WindowOverlap = SentenceWindows.Overlap(requestedOverlap, maxSequenceLength);
+
     public NerColumns Columns { get; }
 
     /// <summary>The IOB2 tags the model predicts (known once the training data is read).</summary>
@@ -94,6 +115,33 @@ internal sealed class NerTask : FineTuningTask<NerWindow>
 
     public override HeadSpec TrainingHead(TaskFitContext context) => new(Tags.Count, PoolerUse.None);
 
+    public override HeadSpec HeadFromPeftAdapter(IReadOnlyDictionary<string, long[]> tensors, EncoderConfig config, string source)
+    {
+        if (!tensors.TryGetValue("classifier.bias", out var shape) || shape.Length != 1)
+            throw new InvalidDataException($"{source}: no '{PeftTaskType.ToPeftKey(config.Names.Root, "classifier.bias")}' tensor; the adapter must save its token classification head (modules_to_save).");
+        if (shape[0] < 1 || shape[0] > int.MaxValue)
+            throw new InvalidDataException($"{source}: tensor 'classifier.bias' has shape [{shape[0]}]; expected one value per tag.");
+        return new HeadSpec((int)shape[0], PoolerUse.None);
+    }
+
+    public override IReadOnlyList<string>? OutputNames => tagSet?.Tags;
+
+    public override void CompleteOutputNames(HeadSpec head, IReadOnlyList<string>? fileNames, string source)
+    {
+        if (tagSet is not null)
+        {
+            if (tagSet.Count != head.Outputs)
+                throw new ArgumentException($"The model's head has {head.Outputs} tags but {tagSet.Count} tags were given.", "tags");
+            return;
+        }
+        if (fileNames is null)
+            throw new InvalidDataException($"{source}: no \"id2label\" naming the {head.Outputs} tags of the model's head (and no tags were given): pass the tags, in the head's order, to FromPeftAdapter.");
+        if (fileNames.Count != head.Outputs)
+            throw new InvalidDataException($"{source}: \"id2label\" names {fileNames.Count} tags, the model's head has {head.Outputs}.");
+        try { tagSet = new NerTagSet(fileNames); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{source}: \"id2label\": {e.Message} Pass the tags in IOB2 to FromPeftAdapter.", e); }
+    }
+
     public override ITrainingTask<NerWindow> TrainingTask(TaskFitContext context) => new NerTrainingTask(context.Tokenizer.PadId, Tags);
 
     public override void AddLabelsToFingerprint(RunFingerprint fingerprint)
@@ -111,7 +159,7 @@ internal sealed class NerTask : FineTuningTask<NerWindow>
         ["label_scheme"] = LabelScheme.ToString(), ["window_overlap"] = WindowOverlap,
     };
 
-    public override OnnxTaskDescription OnnxDescription() => new(TaskName, TokenClassificationOnnxHead.Instance, Tags.Tags, new JsonObject
+    public override OnnxTaskDescription OnnxDescription(HeadSpec head) => new(TaskName, TokenClassificationOnnxHead.Instance, Tags.Tags, new JsonObject
     {
         ["tag_scheme"] = "IOB2", ["window_overlap"] = WindowOverlap,
         ["encoding"] = "the words' word pieces (a word that yields none is one [UNK]) between [CLS] and [SEP]; token_type_ids all 0; "

@@ -14,6 +14,9 @@ internal sealed partial class OnnxGraphBuilder
     public string Sub(string a, string b) => Node("Sub", new[] { a, b });
     public string Mul(string a, string b) => Node("Mul", new[] { a, b });
     public string Div(string a, string b) => Node("Div", new[] { a, b });
+    public string Max(string a, string b) => Node("Max", new[] { a, b });
+    public string Sqrt(string x) => Node("Sqrt", new[] { x });
+    public string ReduceSum(string x, long axis, bool keepDims) => Node("ReduceSum", new[] { x, Int64s(axis) }, Int("keepdims", keepDims ? 1 : 0));
     public string Tanh(string x) => Node("Tanh", new[] { x });
     public string Relu(string x) => Node("Relu", new[] { x });
     public string Erf(string x) => Node("Erf", new[] { x });

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.ML.Lora.Checkpoints;
 using Microsoft.ML.Lora.Tokenization;
 using Onnx;
 
@@ -60,20 +61,9 @@ internal static class OnnxScoringJson
     public static JsonObject HuggingFaceConfig(OnnxExportSource source, OnnxTaskDescription task)
     {
         var c = source.Model.Encoder.Config;
-        var config = (JsonObject)JsonNode.Parse(c.ToJson())!;
-        string family = c.ModelType switch
-        {
-            "roberta" => "Roberta",
-            "xlm-roberta" => "XLMRoberta",
-            "camembert" => "Camembert",
-            "distilbert" => "DistilBert",
-            _ => "Bert",
-        };
-        config["architectures"] = new JsonArray($"{family}{task.Head.HuggingFaceClassSuffix}");
-        var labels = task.Labels ?? Enumerable.Range(0, source.Model.NumLabels).Select(i => $"LABEL_{i}").ToArray();
-        config["id2label"] = new JsonObject(labels.Select((l, i) => KeyValuePair.Create(i.ToString(CultureInfo.InvariantCulture), (JsonNode?)l)));
-        config["label2id"] = new JsonObject(labels.Select((l, i) => (Label: l, Id: i)).DistinctBy(p => p.Label).Select(p => KeyValuePair.Create(p.Label, (JsonNode?)p.Id)));
-        config["torch_dtype"] = "float32";
+        var labels = task.Labels ?? HuggingFaceModelConfig.DefaultLabels(source.Model.NumLabels);
+        var config = (JsonObject)JsonNode.Parse(c.ToJson(c.HuggingFaceClassPrefix + task.Head.HuggingFaceClassSuffix, labels))!;
+        config["torch_dtype"] = "float32";   // the export's weights, whatever the base's dtype (DistilBERT's config omits it)
         return config;
     }
 }

@@ -51,6 +51,7 @@ internal static class ModelPackage
             ["format"] = FormatVersion,
             ["task"] = task.Name,
             ["base_model"] = model.BaseModelName,
+            ["base_model_id"] = model.BaseModelId,
             ["base_embedded"] = model.BaseIsEmbedded,
             ["base_content_hash"] = model.BaseIsEmbedded ? EmbeddedMiniLm.ContentHash : null,
             ["encoder_config"] = JsonNode.Parse(model.Model.Encoder.Config.ToJson()),
@@ -150,12 +151,14 @@ internal static class ModelPackage
         var precisionText = json["precision"]?.GetValue<string>() ?? nameof(Precision.Float32);
         if (!Enum.TryParse<Precision>(precisionText, out var precision) || !Enum.IsDefined(precision))
             throw new InvalidDataException($"{source}: precision '{precisionText}' is not Float32 or BFloat16.");
-        var encoder = EncoderSource.FromPackage(baseName, embedded, config, tokenizer, json["max_sequence_length"]!.GetValue<int>());
+        var encoder = EncoderSource.FromPackage(baseName, embedded, config, tokenizer, json["max_sequence_length"]!.GetValue<int>(),
+            json["base_model_id"]?.GetValue<string>());
         ReadyModel ready;
         try
         {
             ready = ReadyModelBuilder.Build(encoder, head, (e, h) => CreateHead(taskObject, e, h, source), method, device,
-                loadWeights: model => CopyWeights(model, weights!, embedded, where), precision: precision);
+                loadWeights: model => CopyWeights(model, weights!, embedded, where), peftTaskType: taskObject.PeftTaskType, shareBase: embedded,
+                precision: precision);
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{where}: the fine-tuning method does not fit the model ({e.Message}).", e); }
         return new LoadedPackage<TTask>(taskObject, new FineTunedModel(ready), scoringBatchSize);
@@ -183,6 +186,10 @@ internal static class ModelPackage
                     throw new InvalidDataException($"{where}: {WeightsEntry} has tensor '{name}', which this {model.Encoder.Config.ModelType} model does not have.");
                 if (!target.shape.SequenceEqual(t.shape))
                     throw new InvalidDataException($"{where}: tensor '{name}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", target.shape)}].");
+                // On the embedded base the zip holds the trained tensors only; the frozen ones are the package's (and may be
+                // shared with other models of the process), so a frozen tensor here is a damaged zip, never a write.
+                if (embedded && model.get_parameter(name)?.requires_grad != true)
+                    throw new InvalidDataException($"{where}: {WeightsEntry} has tensor '{name}', which the model does not train (a model on the embedded base stores only its trained tensors).");
                 target.copy_(t);
             }
             var missing = state.Keys.Where(k => !tensors.ContainsKey(k) && (!embedded || model.get_parameter(k)?.requires_grad == true)).ToList();

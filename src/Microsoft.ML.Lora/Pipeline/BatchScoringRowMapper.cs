@@ -2,7 +2,11 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Lora.Pipeline;
 
-/// <summary>Row-at-a-time scoring for <c>PredictionEngine</c> (a batch of one), caching the result while the row does not change.</summary>
+/// <summary>
+/// Row-at-a-time scoring for <c>PredictionEngine</c> (a batch of one), caching the result while the row does not change.
+/// A row serves one engine, and an engine one thread at a time: <see cref="ConcurrentUseGuard"/> turns use from two threads
+/// at once into an exception instead of another row's scores.
+/// </summary>
 internal sealed class BatchScoringRowMapper<TInput, TOutput> : IRowToRowMapper
 {
     private readonly RowScorer<TInput, TOutput> scorer;
@@ -39,6 +43,7 @@ internal sealed class BatchScoringRowMapper<TInput, TOutput> : IRowToRowMapper
         private readonly BatchScoringRowMapper<TInput, TOutput> parent;
         private readonly DataViewRow input;
         private readonly HashSet<int> active;
+        private readonly ConcurrentUseGuard guard = new();
         private Func<TInput>? reader;
         private long cachedPosition = -1, cachedBatch = -1;
         private TOutput? cached;
@@ -67,15 +72,19 @@ internal sealed class BatchScoringRowMapper<TInput, TOutput> : IRowToRowMapper
 
         private TOutput Current()
         {
+            long position = input.Position;
             // PredictionEngine reuses one row object and bumps Position per prediction; -1 means "unknown", so never cache then.
-            if (cached is null || input.Position != cachedPosition || input.Batch != cachedBatch || input.Position < 0)
+            guard.Enter(position);
+            try
             {
+                if (cached is not null && position == cachedPosition && input.Batch == cachedBatch && position >= 0) return cached;
                 reader ??= parent.scorer.CreateReader(input);
-                cached = parent.scorer.Score(new[] { reader() })[0];
-                cachedPosition = input.Position;
-                cachedBatch = input.Batch;
+                var result = parent.scorer.Score(new[] { reader() })[0];
+                guard.CheckUnchanged(position, input.Position);
+                (cached, cachedPosition, cachedBatch) = (result, position, input.Batch);
+                return result;
             }
-            return cached;
+            finally { guard.Exit(); }
         }
     }
 }

@@ -32,26 +32,34 @@ internal static class FineTuningEstimator
         if (options.NumberOfThreads is { } threads) TorchRuntime.ConfigureThreads(threads);
         // The component name keeps the seeds drawn by earlier versions.
         int seed = options.Seed ?? env.Register("FineTuningSession").Rand.Next();
-        var settings = env as IHostEnvironmentInternal;
-        var device = DeviceSelector.Select(options.Device, settings?.GpuDeviceId, options.FallbackToCpu ?? settings?.FallbackToCpu ?? true, ch.Info);
+        var device = LoadDevice.For(env, options, ch.Info);
         var source = EncoderSource.FromPretrained(options.BaseModel, options.MaxSequenceLength, ch.Info);
         var context = new TaskFitContext(source, options, ch);
 
         var examples = task.ReadExamples(input, options.ValidationSet, context);
         var ready = ReadyModelBuilder.Build(source, task.TrainingHead(context), task.CreateHead, options.Method, device, seed: seed, log: ch.Info,
-            precision: options.Precision, gradientCheckpointing: options.GradientCheckpointing);
-        var training = new TrainingSettings
+            peftTaskType: task.PeftTaskType, precision: options.Precision, gradientCheckpointing: options.GradientCheckpointing);
+        try
         {
-            Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = LearningRate(options), WeightDecay = options.WeightDecay,
-            WarmupFraction = options.WarmupFraction, MaxGradNorm = options.MaxGradNorm, EarlyStoppingPatience = options.EarlyStoppingPatience,
-            Seed = seed, CheckpointDirectory = options.CheckpointDirectory, CheckpointEverySteps = options.CheckpointEverySteps,
-            Progress = options.Progress, Log = ch.Info, CancellationToken = options.CancellationToken,
-            Fingerprint = Fingerprint(task, options, ready, examples, seed),
-        };
-        var history = TrainingLoop.Run(ready.Model, task.TrainingTask(context), examples.Train, examples.Validation, training, device);
-        var model = new FineTunedModel(ready);
-        task.AfterTraining(model, examples, context);
-        return (model, history);
+            var training = new TrainingSettings
+            {
+                Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = LearningRate(options), WeightDecay = options.WeightDecay,
+                WarmupFraction = options.WarmupFraction, MaxGradNorm = options.MaxGradNorm, EarlyStoppingPatience = options.EarlyStoppingPatience,
+                Seed = seed, CheckpointDirectory = options.CheckpointDirectory, CheckpointEverySteps = options.CheckpointEverySteps,
+                Progress = options.Progress, Log = ch.Info, CancellationToken = options.CancellationToken,
+                Fingerprint = Fingerprint(task, options, ready, examples, seed),
+            };
+            var history = TrainingLoop.Run(ready.Model, task.TrainingTask(context), examples.Train, examples.Validation, training, device);
+            var model = new FineTunedModel(ready);
+            task.AfterTraining(model, examples, context);
+            return (model, history);
+        }
+        catch
+        {
+            // A cancelled, diverged or failed run returns nothing: free its weights now rather than at some later GC.
+            ready.Model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The input columns plus the task's outputs; throws naming a training column that is missing or mistyped.</summary>

@@ -39,11 +39,27 @@ internal abstract class FineTuningTask
         => new(outputs, poolerTrained ? PoolerUse.Trained : PoolerUse.None);
 
     /// <summary>
-    /// The head of a PEFT adapter for this task, from the adapter's tensor shapes (keys as the task model names them);
-    /// throws when the adapter does not hold this task's head.
+    /// The head of a PEFT adapter (or of a Hugging Face task model folder) for this task, from its tensor shapes (keys as the
+    /// task model names them); throws <see cref="InvalidDataException"/> naming <paramref name="source"/> and the tensor when
+    /// the file does not hold this task's head.
     /// </summary>
     public virtual HeadSpec HeadFromPeftAdapter(IReadOnlyDictionary<string, long[]> tensors, EncoderConfig config, string source)
         => throw new NotSupportedException($"Importing a PEFT adapter is not supported for {Name} yet.");
+
+    /// <summary>
+    /// The names of the head's outputs in index order (class labels, tags), written as <c>id2label</c> in the Hugging Face
+    /// <c>config.json</c> beside an adapter and in a merged export; null when they have none.
+    /// </summary>
+    public virtual IReadOnlyList<string>? OutputNames => null;
+
+    /// <summary>
+    /// On import (PEFT adapter or Hugging Face folder), once the head is known: completes the task's output names from
+    /// <paramref name="fileNames"/> (the <c>id2label</c> found in <paramref name="source"/>, null when there is none) unless
+    /// the caller gave names, and checks that their count is the head's. Default: nothing (no names).
+    /// </summary>
+    /// <exception cref="ArgumentException">Names given by the caller do not fit the head.</exception>
+    /// <exception cref="InvalidDataException">Names from the file do not fit the head, or the task needs names and has none.</exception>
+    public virtual void CompleteOutputNames(HeadSpec head, IReadOnlyList<string>? fileNames, string source) { }
 
     /// <summary>The columns the task adds, in order: declared once, for the estimator's schema and for the scorer.</summary>
     public abstract IReadOnlyList<OutputSpec> Outputs { get; }
@@ -61,10 +77,10 @@ internal abstract class FineTuningTask
     public abstract JsonObject SettingsToJson();
 
     /// <summary>
-    /// What <c>ExportToOnnx</c> needs of the task: its head's ONNX form (<c>Onnx/Heads/</c>), label names and post-processing.
-    /// Default: the task has no ONNX export yet.
+    /// What <c>ExportToOnnx</c> needs of the task: its head's ONNX form (<c>Onnx/Heads/</c>) for the model's
+    /// <paramref name="head"/>, label names and post-processing. Default: the task has no ONNX export yet.
     /// </summary>
-    public virtual OnnxTaskDescription OnnxDescription()
+    public virtual OnnxTaskDescription OnnxDescription(HeadSpec head)
         => throw new NotSupportedException($"ONNX export is not supported for {Name} yet.");
 }
 

@@ -12,4 +12,11 @@ internal static class LoadDevice
         var settings = env as IHostEnvironmentInternal;
         return DeviceSelector.Select(ComputeDevice.Auto, settings?.GpuDeviceId, fallbackToCpu: true);
     }
+
+    /// <summary>The device <paramref name="options"/> ask for (Fit and imports): their preference, the MLContext's GPU id and fallback.</summary>
+    public static Device For(IHostEnvironment env, FineTuningOptions options, Action<string>? log)
+    {
+        var settings = env as IHostEnvironmentInternal;
+        return DeviceSelector.Select(options.Device, settings?.GpuDeviceId, options.FallbackToCpu ?? settings?.FallbackToCpu ?? true, log);
+    }
 }

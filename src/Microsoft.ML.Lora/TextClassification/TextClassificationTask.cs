@@ -26,8 +26,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
 
     /// <summary>A task to fit as <paramref name="options"/> say.</summary>
     public TextClassificationTask(LoraTextClassificationOptions options)
-        : this(new TextClassificationColumns(options.Sentence1ColumnName, options.Sentence2ColumnName, options.ScoreColumnName,
-            options.PredictedLabelColumnName, options.LabelColumnName), null, 1f)
+        : this(ColumnsOf(options), null, 1f)
     {
         trainPooler = options.TrainPooler;
         calibrate = options.CalibrateScores;
@@ -40,6 +39,16 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
         Labels = labels;
         Temperature = temperature;
     }
+
+    /// <summary>A task to import a trained model into, with the columns of <paramref name="options"/> and the given class names (null = from the files).</summary>
+    public static TextClassificationTask ForImport(LoraTextClassificationOptions options, IReadOnlyList<string>? labelNames)
+    {
+        if (labelNames?.Any(n => n is null) == true) throw new ArgumentException("labelNames contains a null name.", nameof(labelNames));
+        return new(ColumnsOf(options), labelNames is null ? null : new KeyValueNames("Text", labelNames.ToArray()), 1f);
+    }
+
+    private static TextClassificationColumns ColumnsOf(LoraTextClassificationOptions options)
+        => new(options.Sentence1ColumnName, options.Sentence2ColumnName, options.ScoreColumnName, options.PredictedLabelColumnName, options.LabelColumnName);
 
     public TextClassificationColumns Columns { get; }
 
@@ -54,7 +63,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
     public override PeftTaskType PeftTaskType => PeftTaskType.SequenceClassification;
 
     public override TaskModel CreateHead(EncoderModel encoder, HeadSpec head)
-        => new SequenceClassificationModel(encoder, head.Outputs, poolerIsHead: head.Pooler == PoolerUse.Trained);
+        => new SequenceClassificationModel(encoder, head.Outputs, poolerIsHead: head.Pooler == PoolerUse.Trained, pooling: head.Pooling);
 
     // Format 1 built BERT's pooler for every text classifier.
     public override HeadSpec Format1Head(int outputs, bool poolerTrained, EncoderConfig config) => new(outputs, Pooler(config, poolerTrained));
@@ -65,10 +74,25 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
         string key = config.Architecture == EncoderArchitecture.Roberta ? "classifier.out_proj.bias" : "classifier.bias";
         if (!tensors.TryGetValue(key, out var shape) || shape.Length != 1)
             throw new InvalidDataException($"{source}: no '{PeftTaskType.ToPeftKey(config.Names.Root, key)}' tensor; the adapter must save its classification head (modules_to_save).");
-        int outputs = checked((int)shape[0]);
-        if (Labels is not null && Labels.Values.Count != outputs)
-            throw new ArgumentException($"The adapter's head has {outputs} classes but {Labels.Values.Count} label names were given.", "labelNames");
-        return new HeadSpec(outputs, Pooler(config, trained: tensors.ContainsKey(config.Names.Root + ".pooler.dense.weight")));
+        if (shape[0] < 1 || shape[0] > int.MaxValue)
+            throw new InvalidDataException($"{source}: tensor '{PeftTaskType.ToPeftKey(config.Names.Root, key)}' has shape [{shape[0]}]; expected one value per class.");
+        return new HeadSpec((int)shape[0], Pooler(config, trained: tensors.ContainsKey(config.Names.Root + ".pooler.dense.weight")));
+    }
+
+    public override IReadOnlyList<string>? OutputNames => Labels?.Values;
+
+    public override void CompleteOutputNames(HeadSpec head, IReadOnlyList<string>? fileNames, string source)
+    {
+        if (Labels is not null)
+        {
+            if (Labels.Values.Count != head.Outputs)
+                throw new ArgumentException($"The model's head has {head.Outputs} classes but {Labels.Values.Count} label names were given.", "labelNames");
+            return;
+        }
+        if (fileNames is null) return;
+        if (fileNames.Count != head.Outputs)
+            throw new InvalidDataException($"{source}: \"id2label\" names {fileNames.Count} classes, the model's head has {head.Outputs}.");
+        Labels = new KeyValueNames("Text", fileNames.ToArray());
     }
 
     public override IReadOnlyList<OutputSpec> Outputs => new[]
@@ -126,8 +150,9 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
     {
         if (!calibrate || examples.Validation is not { Count: > 0 } validation) return;
         var logits = TextClassificationScoring.Logits(model, validation, context.Options.ScoringBatchSize);
-        Temperature = TemperatureScaling.Fit(logits, validation.Select(e => e.Label).ToList());
-        context.Channel.Info($"Temperature scaling on {validation.Count} validation rows: T = {Temperature:F3}.");
+        var fit = TemperatureScaling.FitCrossValidated(logits, validation.Select(e => e.Label).ToList());
+        Temperature = fit.Temperature;
+        context.Channel.Info(fit.Reason);
     }
 
     /// <summary>Labelled rows of <paramref name="data"/> (for calibration), tokenized as the model's input; the label key count must be the model's.</summary>
@@ -154,7 +179,7 @@ internal sealed class TextClassificationTask : FineTuningTask<ClassificationExam
         return settings;
     }
 
-    public override OnnxTaskDescription OnnxDescription() => new(TaskName, SequenceClassificationOnnxHead.Instance, Labels?.Values, new JsonObject
+    public override OnnxTaskDescription OnnxDescription(HeadSpec head) => new(TaskName, SequenceClassificationOnnxHead.For(head.Pooling), Labels?.Values, new JsonObject
     {
         ["temperature"] = Temperature, ["sentence_pair"] = Columns.Sentence2 is not null,
         ["postprocess"] = "Score = softmax(logits / temperature); PredictedLabel = labels[argmax(logits)]",

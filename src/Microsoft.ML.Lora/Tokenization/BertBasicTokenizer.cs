@@ -121,18 +121,25 @@ internal sealed class BertBasicTokenizer
         while (i < end)
         {
             int width = ReadRune(text, i, out Rune rune, out UnicodeCategory category);
-            if (CleanText && BertCharacters.IsRemovedByCleaning(rune, category))
-            {
-                i += width;
-                continue;
-            }
-
-            int written = Normalize(text, start, end, i, rune, normalized);
+            int written = CleanText && BertCharacters.IsRemovedByCleaning(rune, category) ? 0 : Normalize(text, start, end, i, rune, normalized);
             if (written < 0)
             {
                 // A decomposition longer than the stack buffer: never seen in Unicode 16, but stay correct.
                 normalized = new char[-written];
                 written = Normalize(text, start, end, i, rune, normalized);
+            }
+
+            if (written == 0)
+            {
+                // A removed character or a stripped mark belongs to the word piece before it (offsets stay exact substrings).
+                if (tokenSourceStart >= 0)
+                {
+                    tokenSourceEnd = i + width;
+                    output.ExtendLastSource(tokenSourceEnd);
+                }
+
+                i += width;
+                continue;
             }
 
             int j = 0;
@@ -142,7 +149,7 @@ internal sealed class BertBasicTokenizer
                 if (BertCharacters.IsPunctuation(piece))
                 {
                     FlushToken(output, ref tokenStart, ref tokenSourceStart, tokenSourceEnd);
-                    output.Append(normalized.Slice(j, pieceWidth));
+                    output.Append(normalized.Slice(j, pieceWidth), i, i + width);
                     output.Tokens.Add(new BasicToken(tokenStart, pieceWidth, i, width));
                     tokenStart = output.CharacterCount;
                 }
@@ -154,7 +161,7 @@ internal sealed class BertBasicTokenizer
                     }
 
                     tokenSourceEnd = i + width;
-                    output.Append(normalized.Slice(j, pieceWidth));
+                    output.Append(normalized.Slice(j, pieceWidth), i, i + width);
                 }
 
                 j += pieceWidth;

@@ -29,6 +29,13 @@ internal interface ISubwordTokenizer
     void AppendIds(ReadOnlySpan<char> text, List<int> ids);
 
     /// <summary>
+    /// Appends the sub-token ids of <paramref name="text"/> to <paramref name="ids"/> and, for each, the UTF-16 range
+    /// [start, end) of the original text it stands for (Hugging Face's offset mapping): <c>text[start..end]</c> is the
+    /// original spelling of the sub-token, accents, case and any character normalization removed within it included.
+    /// </summary>
+    void AppendIdsWithOffsets(ReadOnlySpan<char> text, List<int> ids, List<int> starts, List<int> ends);
+
+    /// <summary>
     /// Appends the sub-token ids of one pre-split word (NER input) and returns how many were appended; may be 0
     /// when the word has nothing but characters the tokenizer removes.
     /// </summary>

@@ -144,6 +144,21 @@ internal sealed class TextTokenizer
     }
 
     /// <summary>
+    /// Encodes a text without special tokens or truncation, with each sub-token's range in <paramref name="text"/>
+    /// (see <see cref="OffsetEncodedText"/>): what extractive tasks need to turn predicted tokens back into exact substrings.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    public OffsetEncodedText EncodeWithOffsets(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>();
+        var starts = new List<int>();
+        var ends = new List<int>();
+        _subword.AppendIdsWithOffsets(text, ids, starts, ends);
+        return new OffsetEncodedText(text, ids.ToArray(), starts.ToArray(), ends.ToArray());
+    }
+
+    /// <summary>
     /// Encodes pre-split words (NER input) without special tokens or truncation, recording which sub-tokens belong
     /// to which word. A word may split into several pieces (punctuation, word pieces); a word that yields none (only
     /// control characters) becomes one [UNK], so every word has at least one sub-token.

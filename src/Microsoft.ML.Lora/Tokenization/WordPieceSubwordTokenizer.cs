@@ -84,6 +84,66 @@ internal sealed class WordPieceSubwordTokenizer : ISubwordTokenizer
     }
 
     /// <inheritdoc/>
+    public void AppendIdsWithOffsets(ReadOnlySpan<char> text, List<int> ids, List<int> starts, List<int> ends)
+    {
+        BasicTokenBuffer buffer = t_buffer ??= new BasicTokenBuffer();
+        buffer.Clear();
+        BasicTokenizer.Tokenize(text, buffer);
+        foreach (BasicToken token in buffer.Tokens)
+        {
+            int first = ids.Count;
+            AppendWordPieces(buffer.TextOf(token), ids);
+            // Greedy longest-match pieces spell the normalized word exactly ("##" aside), so their lengths cut it into
+            // consecutive runs of normalized characters, each mapped back to the original text; [UNK] is the whole word.
+            int position = token.Start;
+            int tokenEnd = token.Start + token.Length;
+            for (int p = first; p < ids.Count; p++)
+            {
+                int length = PieceLength(ids[p], p > first, token.Length, ids.Count - first);
+                if (length <= 0 || position + length > tokenEnd)
+                {
+                    position = -1;
+                    break;
+                }
+
+                starts.Add(buffer.SourceStartOf(position));
+                ends.Add(buffer.SourceEndOf(position + length - 1));
+                position += length;
+            }
+
+            if (position != tokenEnd)
+            {
+                // Pieces that do not spell the word (a vocabulary this code does not expect): each covers the whole word.
+                starts.RemoveRange(first, starts.Count - first);
+                ends.RemoveRange(first, ends.Count - first);
+                for (int p = first; p < ids.Count; p++)
+                {
+                    starts.Add(token.SourceStart);
+                    ends.Add(token.SourceStart + token.SourceLength);
+                }
+            }
+        }
+    }
+
+    /// <summary>Normalized characters a piece spells: its vocabulary string without the continuation prefix; [UNK] alone spells the word.</summary>
+    private int PieceLength(int id, bool continuation, int wordLength, int pieceCount)
+    {
+        if (id == SpecialTokens.Unknown && pieceCount == 1)
+        {
+            return wordLength;
+        }
+
+        string? piece = _vocabulary.TokenOf(id);
+        if (piece is null)
+        {
+            return -1;
+        }
+
+        string prefix = Options.ContinuingSubwordPrefix;
+        return continuation ? (piece.StartsWith(prefix, StringComparison.Ordinal) ? piece.Length - prefix.Length : -1) : piece.Length;
+    }
+
+    /// <inheritdoc/>
     public int AppendWordIds(ReadOnlySpan<char> word, List<int> ids)
     {
         int before = ids.Count;

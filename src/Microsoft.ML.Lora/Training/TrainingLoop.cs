@@ -184,8 +184,8 @@ internal static class TrainingLoop
         OptimizerHelper optimizer, List<Parameter> trainable, double lr, TrainingSettings s, long step, Device device)
     {
         using var scope = NewDisposeScope();
-        // Dropout masks depend only on (seed, step): a resumed run continues exactly as an uninterrupted one would.
-        manual_seed(s.Seed * 1_000_003L + step);
+        // Dropout masks depend only on (seed, step): a resumed run continues exactly as an uninterrupted one would. The mask
+        // sequence is this thread's; nothing in a step draws from libtorch's process-wide generator.
         DropoutMasks.Reseed(s.Seed * 1_000_003L + step);
         foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
         var examples = indices.Select(i => train[i]).ToList();

@@ -156,6 +156,99 @@ public class TemperatureScalingTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => TemperatureScaling.ApplyTemperature([1f, 2f], 2, 0));
     }
 
+    [Fact]
+    public void CrossValidatedFitKeepsTheTemperatureOfAClearlyOverConfidentModelOnFewRows()
+    {
+        (float[] logits, int[] labels) = SyntheticLogits(scale: 3, rows: 181);
+
+        TemperatureFit fit = TemperatureScaling.FitCrossValidated(logits, ClassCount, labels);
+
+        output.WriteLine(fit.Reason);
+        Assert.True(fit.Applied, fit.Reason);
+        Assert.Equal(TemperatureScaling.Fit(logits, ClassCount, labels), fit.Temperature);
+        Assert.InRange(fit.Temperature, 2f, 4.5f);
+        Assert.True(fit.HeldOutNegativeLogLikelihood < fit.HeldOutNegativeLogLikelihoodAtOne - fit.StandardError);
+        Assert.StartsWith("Temperature scaling on 181 validation rows: T = ", fit.Reason);
+    }
+
+    [Fact]
+    public void CrossValidatedFitAppliesAModerateTemperatureOnceThereAreEnoughRowsToSeeIt()
+    {
+        (float[] logits, int[] labels) = SyntheticLogits(scale: 1.5f, rows: 1_000, seed: 8);
+
+        TemperatureFit fit = TemperatureScaling.FitCrossValidated(logits, ClassCount, labels);
+
+        Assert.True(fit.Applied, fit.Reason);
+        Assert.InRange(fit.Temperature, 1.3f, 1.7f);
+    }
+
+    /// <summary>
+    /// The case the cross-validated fit exists for: a model that is already calibrated, a validation set of 181 rows (10% of
+    /// 1,807). The plain fit applies whatever temperature those rows happen to give; over 60 such validation sets it makes
+    /// the calibration of a large test set worse on average, the cross-validated fit keeps T = 1 nearly always and does not.
+    /// </summary>
+    [Fact]
+    public void CrossValidatedFitOnSmallValidationSetsOfACalibratedModelDoesNotMakeTestCalibrationWorse()
+    {
+        (float[] testLogits, int[] testLabels) = SyntheticLogits(scale: 1, rows: 20_000, seed: 99);
+        double testNllAtOne = TemperatureScaling.NegativeLogLikelihood(testLogits, ClassCount, testLabels, 1);
+        double eceAtOne = Ece(testLogits, testLabels, 1);
+        int kept = 0;
+        double plainNll = 0, robustNll = 0, plainEce = 0, robustEce = 0;
+        const int sets = 60;
+        for (int seed = 0; seed < sets; seed++)
+        {
+            (float[] logits, int[] labels) = SyntheticLogits(scale: 1, rows: 181, seed: 1000 + seed);
+            float plain = TemperatureScaling.Fit(logits, ClassCount, labels);
+            TemperatureFit fit = TemperatureScaling.FitCrossValidated(logits, ClassCount, labels);
+            Assert.Equal(plain, fit.FittedTemperature);
+            if (!fit.Applied) kept++;
+            plainNll += TemperatureScaling.NegativeLogLikelihood(testLogits, ClassCount, testLabels, plain) / sets;
+            robustNll += TemperatureScaling.NegativeLogLikelihood(testLogits, ClassCount, testLabels, fit.Temperature) / sets;
+            plainEce += Ece(testLogits, testLabels, plain) / sets;
+            robustEce += Ece(testLogits, testLabels, fit.Temperature) / sets;
+        }
+
+        output.WriteLine($"T = 1 kept on {kept}/{sets}; test NLL {testNllAtOne:F5} at T = 1, plain fit {plainNll:F5}, cross-validated {robustNll:F5}; test ECE {eceAtOne:F4} at T = 1, plain {plainEce:F4}, cross-validated {robustEce:F4}");
+        Assert.True(kept >= sets * 3 / 4, $"kept T = 1 on only {kept} of {sets} validation sets");
+        Assert.True(plainNll > testNllAtOne, "a noisy temperature should cost test NLL on a calibrated model");
+        Assert.True(robustNll < plainNll, $"cross-validated {robustNll} vs plain {plainNll}");
+        Assert.True(robustEce < plainEce, $"cross-validated ECE {robustEce} vs plain {plainEce}");
+        Assert.True(robustEce - eceAtOne < 0.5 * (plainEce - eceAtOne), $"ECE rise {robustEce - eceAtOne} vs plain fit's {plainEce - eceAtOne}");
+    }
+
+    [Fact]
+    public void CrossValidatedFitKeepsOneBelowTheMinimumRowsAndSaysWhy()
+    {
+        (float[] logits, int[] labels) = SyntheticLogits(scale: 5, rows: TemperatureScaling.MinCrossValidationRows - 1);
+
+        TemperatureFit fit = TemperatureScaling.FitCrossValidated(logits, ClassCount, labels);
+
+        Assert.Equal(1f, fit.Temperature);
+        Assert.False(fit.Applied);
+        Assert.True(fit.FittedTemperature > 2, $"the rows alone give T = {fit.FittedTemperature}");
+        Assert.True(double.IsNaN(fit.HeldOutNegativeLogLikelihood));
+        Assert.Contains("49 validation rows are too few", fit.Reason);
+        Assert.Contains("at least 50 needed", fit.Reason);
+    }
+
+    [Fact]
+    public void CrossValidatedFitIsDeterministicAndJaggedInputAgrees()
+    {
+        (float[] logits, int[] labels) = SyntheticLogits(scale: 1.3f, rows: 400, seed: 5);
+
+        TemperatureFit a = TemperatureScaling.FitCrossValidated(logits, ClassCount, labels);
+        TemperatureFit b = TemperatureScaling.FitCrossValidated(logits.Chunk(ClassCount).ToArray(), labels);
+
+        Assert.Equal(a.Temperature, b.Temperature);
+        Assert.Equal(a.HeldOutNegativeLogLikelihood, b.HeldOutNegativeLogLikelihood);
+        Assert.Equal(a.Reason, b.Reason);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TemperatureScaling.FitCrossValidated(logits, ClassCount, labels, folds: 1));
+    }
+
+    private static double Ece(float[] logits, int[] labels, float temperature)
+        => CalibrationMetrics.Compute(TemperatureScaling.ApplyTemperature(logits, ClassCount, temperature), ClassCount, labels).ExpectedCalibrationError;
+
     private static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;

@@ -12,7 +12,8 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Tests.Onnx;
 
 /// <summary>The two head kinds the export tests cover.</summary>
-public enum Head { Sequence, Token }
+/// <summary>The head of a test model: a sequence head on the first token, one on the mean of the tokens, a token head.</summary>
+public enum Head { Sequence, MeanSequence, Token }
 
 /// <summary>Tiny random task models in inference form, a ragged batch for them, and their logits from the library.</summary>
 internal static class ExportTestModels
@@ -38,7 +39,12 @@ internal static class ExportTestModels
         var c = TinyModels.Config(arch) with { HiddenDropout = 0, AttentionDropout = 0, ClassifierDropout = 0 };
         if (hiddenAct is not null) c = c with { HiddenAct = hiddenAct };
         var encoder = EncoderModel.Create(c, addPoolingLayer: arch == EncoderArchitecture.Bert && head == Head.Sequence);
-        TaskModel model = head == Head.Sequence ? new SequenceClassificationModel(encoder, 3) : new TokenClassificationModel(encoder, 5);
+        TaskModel model = head switch
+        {
+            Head.Sequence => new SequenceClassificationModel(encoder, 3),
+            Head.MeanSequence => new SequenceClassificationModel(encoder, 3, pooling: TokenPooling.Mean),
+            _ => new TokenClassificationModel(encoder, 5),
+        };
         var m = Method(method);
         m?.Apply(model);
         Randomize(model);
@@ -47,9 +53,9 @@ internal static class ExportTestModels
         return model;
     }
 
-    public static IOnnxHead OnnxHead(TaskModel model) => model is TokenClassificationModel
-        ? TokenClassificationOnnxHead.Instance
-        : SequenceClassificationOnnxHead.Instance;
+    public static IOnnxHead OnnxHead(TaskModel model) => model is SequenceClassificationModel sequence
+        ? SequenceClassificationOnnxHead.For(sequence.Pooling)
+        : TokenClassificationOnnxHead.Instance;
 
     public static void Randomize(TaskModel model)
     {

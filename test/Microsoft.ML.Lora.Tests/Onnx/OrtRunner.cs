@@ -4,7 +4,7 @@ using Onnx;
 
 namespace Microsoft.ML.Lora.Tests.Onnx;
 
-/// <summary>Runs an exported model with ONNX Runtime on a padded batch and returns its first output, row-major.</summary>
+/// <summary>Runs an exported model with ONNX Runtime on a padded batch and returns one output (the first by default), row-major.</summary>
 internal static class OrtRunner
 {
     public static float[] Run(ModelProto model, long[] ids, long[] mask, long[]? types, int batch, int length)
@@ -13,7 +13,7 @@ internal static class OrtRunner
         return Run(session, ids, mask, types, batch, length);
     }
 
-    public static float[] Run(InferenceSession session, long[] ids, long[] mask, long[]? types, int batch, int length)
+    public static float[] Run(InferenceSession session, long[] ids, long[] mask, long[]? types, int batch, int length, int output = 0)
     {
         long[] shape = [batch, length];
         var values = new List<OrtValue>
@@ -29,7 +29,7 @@ internal static class OrtRunner
         try
         {
             using var runOptions = new RunOptions();
-            using var results = session.Run(runOptions, names, values, session.OutputNames.Take(1).ToArray());
+            using var results = session.Run(runOptions, names, values, new[] { session.OutputNames[output] });
             return results[0].GetTensorDataAsSpan<float>().ToArray();
         }
         finally

@@ -9,16 +9,11 @@ namespace Microsoft.ML.Lora.Tests.Onnx;
 public class ReadmeOnnxSnippetTests : IDisposable
 {
     private const string Begin = "// README ONNX export: begin", End = "// README ONNX export: end";
-    private readonly TempFolder temp = new();
-    private readonly string previousDirectory = Environment.CurrentDirectory;
+    private readonly TempWorkingDirectory cwd = new();   // the snippet writes "export/" relative to it
 
-    public ReadmeOnnxSnippetTests() => Environment.CurrentDirectory = temp.Path;   // the snippet writes "export/" relative to it
+    private TempFolder temp => cwd.Folder;
 
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = previousDirectory;
-        temp.Dispose();
-    }
+    public void Dispose() => cwd.Dispose();
 
     public sealed class Row
     {
@@ -35,7 +30,7 @@ public class ReadmeOnnxSnippetTests : IDisposable
             .Append(ml.Transforms.LoraFineTune(new LoraTextClassificationOptions
             {
                 Sentence1ColumnName = "Text", LabelColumnName = "Label", Epochs = 1,
-                BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(temp)),
+                BaseModel = PretrainedModel.FromHuggingFaceFolder(TinyHuggingFaceFolder.Create(cwd.Folder)),
             }))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
             .Fit(data);
@@ -67,14 +62,7 @@ public class ReadmeOnnxSnippetTests : IDisposable
     [Fact]
     public void ReadmeShowsTheSnippetThisTestRuns()
     {
-        string Normalize(IEnumerable<string> lines) => string.Join("\n", lines.Select(l => l.Trim()).Where(l => l.Length > 0));
-        var source = File.ReadAllLines(Path.Combine(TestData.RepoRoot, "test", "Microsoft.ML.Lora.Tests", "Onnx", "ReadmeOnnxSnippetTests.cs"));
-        int begin = Array.FindIndex(source, l => l.Trim() == Begin), end = Array.FindIndex(source, l => l.Trim() == End);
-        var readme = File.ReadAllLines(Path.Combine(TestData.RepoRoot, "README.md"));
-        int section = Array.IndexOf(readme, "## ONNX export");
-        Assert.True(section >= 0, "README.md has no '## ONNX export' section");
-        int open = Array.IndexOf(readme, "```csharp", section), close = Array.IndexOf(readme, "```", open + 1);
-        var block = readme[(open + 1)..close].Where(l => !System.Text.RegularExpressions.Regex.IsMatch(l, @"^using [\w.]+;"));   // directives sit atop the test file
-        Assert.Equal(Normalize(source[(begin + 1)..end]), Normalize(block));
+        var (inTest, inReadme) = ReadmeSnippet.Read(Path.Combine("Onnx", "ReadmeOnnxSnippetTests.cs"), Begin, End, "## ONNX export");
+        Assert.Equal(inTest, inReadme);
     }
 }

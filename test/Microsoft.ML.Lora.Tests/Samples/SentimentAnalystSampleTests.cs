@@ -94,6 +94,12 @@ public class SentimentAnalystSampleTests : IDisposable
     [InlineData(2, "--device must be cpu, cuda or auto", "--device", "tpu")]
     [InlineData(2, "--data: file not found", "--data", "no-such-file.csv")]
     [InlineData(2, "option --output needs a value", "--output")]
+    [InlineData(2, "--epochs is a training option; --backtest scores tweets with a saved model", "--backtest", ".", "--epochs", "2")]
+    [InlineData(2, "--model applies to --backtest only", "--model", "model.zip")]
+    [InlineData(2, "--backtest: folder not found", "--backtest", "no-such-folder")]
+    [InlineData(2, "--model: file not found", "--backtest", ".", "--model", "no-such.zip")]
+    // --backtest without a folder takes ../shared/data/stocknet beside the repository (there on every development machine and in CI).
+    [InlineData(2, "--model: file not found", "--backtest", "--model", "no-such.zip")]
     public void BadArgumentsEndWithOneErrorLine(int exitCode, string message, params string[] args)
     {
         var (code, stdout, stderr) = Sample(args);

@@ -223,12 +223,14 @@ public class LoraTextClassificationTests : IDisposable
         var adapter = Path.Combine(temp.Path, "adapter");
         model.SaveAdapter(adapter);
         Assert.True(File.Exists(Path.Combine(adapter, "adapter_config.json")));
-        var imported = LoraTextClassificationTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder), model.LabelNames);
+        var estimator = ml.Transforms.LoraFineTune(Options());
+        var imported = estimator.FromPeftAdapter(adapter);   // the label names come from the config.json beside the adapter
         var a = Scores(ml, model.Transform(data));
         var b = Scores(ml, imported.Transform(data));
         for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i], new FloatTolerance(1e-6f));
         Assert.Equal(model.LabelNames, imported.LabelNames);
-        var wrong = Assert.Throws<ArgumentException>(() => LoraTextClassificationTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder), new[] { "a", "b" }));
+        Assert.Null(imported.TrainingHistory);
+        var wrong = Assert.Throws<ArgumentException>(() => estimator.FromPeftAdapter(adapter, new[] { "a", "b" }));
         Assert.Contains("3 classes", wrong.Message);
     }
 

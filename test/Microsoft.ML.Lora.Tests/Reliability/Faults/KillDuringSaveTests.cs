@@ -32,7 +32,7 @@ public class KillDuringSaveTests(TinyFolderFixture tiny) : IClassFixture<TinyFol
             PeftAdapterConfig.Parse(File.ReadAllText(Path.Combine(adapter, PeftAdapterConfig.FileName)));
 
             var ml = new MLContext(seed: 1);
-            var loaded = LoraTextClassificationTransformer.FromPeftAdapter(ml, adapter, PretrainedModel.FromHuggingFaceFolder(baseFolder), sentence1ColumnName: "Text");
+            var loaded = ml.Transforms.LoraFineTune(new LoraTextClassificationOptions { BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder), Sentence1ColumnName = "Text" }).FromPeftAdapter(adapter);
             Assert.Equal(3, loaded.ClassCount);
             Assert.Empty(Directory.GetFiles(adapter, "*.tmp"));
         }

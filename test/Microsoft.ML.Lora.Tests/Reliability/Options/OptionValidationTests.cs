@@ -73,7 +73,19 @@ public class OptionValidationTests
         ["LabelScheme=9"] = o => o.LabelScheme = (TagScheme)9,
     };
 
+    private static readonly Dictionary<string, Action<LoraQuestionAnsweringOptions>> QuestionAnsweringCases = new()
+    {
+        ["DocumentStride=-1"] = o => o.DocumentStride = -1,
+        ["MaxQuestionLength=0"] = o => o.MaxQuestionLength = 0,
+        ["MaxAnswerLength=0"] = o => o.MaxAnswerLength = 0,
+        ["NBestSize=-3"] = o => o.NBestSize = -3,
+        ["ContextColumnName=blank"] = o => o.ContextColumnName = " ",
+        ["AnswerStartColumnName=null"] = o => o.AnswerStartColumnName = null!,
+        ["ScoreColumnName=Answer"] = o => o.ScoreColumnName = "Answer",
+    };
+
     public static TheoryData<string> Shared => new(SharedCases.Keys);
+    public static TheoryData<string> QuestionAnswering => new(QuestionAnsweringCases.Keys);
     public static TheoryData<string> Classification => new(ClassificationCases.Keys);
     public static TheoryData<string> Ner => new(NerCases.Keys);
 
@@ -95,6 +107,26 @@ public class OptionValidationTests
     {
         var options = new LoraNerOptions();
         SharedCases[@case](options);
+        var ex = Assert.ThrowsAny<ArgumentException>(() => new MLContext().Transforms.LoraFineTune(options));
+        Assert.Contains(OptionName(@case), ex.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shared))]
+    public void QuestionAnsweringEstimatorRefusesAnInvalidSharedOption(string @case)
+    {
+        var options = new LoraQuestionAnsweringOptions();
+        SharedCases[@case](options);
+        var ex = Assert.ThrowsAny<ArgumentException>(() => new MLContext().Transforms.LoraFineTune(options));
+        Assert.Contains(OptionName(@case), ex.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(QuestionAnswering))]
+    public void QuestionAnsweringEstimatorRefusesAnInvalidOption(string @case)
+    {
+        var options = new LoraQuestionAnsweringOptions();
+        QuestionAnsweringCases[@case](options);
         var ex = Assert.ThrowsAny<ArgumentException>(() => new MLContext().Transforms.LoraFineTune(options));
         Assert.Contains(OptionName(@case), ex.Message);
     }

@@ -84,9 +84,9 @@ public class AdapterConfigTypingTests : IDisposable
     public static TheoryData<string, string> Unsupported => new()
     {
         { "init_lora_weights", "\"pissa\"" },
-        { "use_dora", "true" },
+        { "trainable_token_indices", "[1, 2]" },
         { "bias", "\"lora_only\"" },
-        { "rank_pattern", "{\"query\": 4}" },
+        { "layer_replication", "[[0, 2]]" },
         { "peft_type", "\"ADALORA\"" },
     };
 

@@ -17,7 +17,7 @@ public class HostileTextTests(TinyClassifierFixture tiny) : IClassFixture<TinyCl
         public uint PredictedLabel { get; set; }
     }
 
-    private static readonly Dictionary<string, string> Texts = new()
+    internal static readonly Dictionary<string, string> Texts = new()
     {
         ["empty"] = "",
         ["spaces"] = "     ",

@@ -50,7 +50,10 @@ public class TorchRuntimeTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TorchRuntime.ConfigureThreads(0));
         long rss = TorchRuntime.ResidentBytes();
         Assert.InRange(rss, 10L << 20, 64L << 30);
-        Assert.True(TorchRuntime.PeakResidentBytes() >= rss);
+        // The kernel folds per-thread RSS counters into VmHWM lazily, so with other threads allocating the peak can trail the
+        // current RSS by a little; it cannot trail it by much.
+        long peak = TorchRuntime.PeakResidentBytes();
+        Assert.True(peak >= rss - (64L << 20), $"peak {peak >> 20} MiB, resident {rss >> 20} MiB");
         TorchRuntime.ReleaseFreedMemory();   // must not throw, glibc or not
     }
 

@@ -52,12 +52,12 @@ internal static class NerBench
         double TrainSeconds, double WallSeconds, long PeakRssBytes, long TrainableParameters);
 
     /// <summary>
-    /// <c>ner [--limit N] [--epochs N] [--threads N] [--only a,b]</c>: every configuration in a child process, then the table (recorded in
+    /// <c>ner [--limit N] [--epochs N] [--threads N] [--precision fp32|bf16] [--only a,b]</c>: every configuration in a child process, then the table (recorded in
     /// RESULTS.md only for a full run). <c>ner --one NAME [--limit N] [--epochs N]</c>: one configuration, here; its result is the last stdout line, as JSON.
     /// </summary>
     public static int Run(string[] args)
     {
-        var options = BenchArgs.Parse(args, "--limit N, --epochs N, --threads N, --only a,b");
+        var options = BenchArgs.Parse(args, "--limit N, --epochs N, --threads N, --precision fp32|bf16, --only a,b");
         if (options.String("one") is { } one) return RunOne(Find(one), options);
 
         var names = options.String("only")?.Split(',') ?? Configs.Select(c => c.Name).ToArray();
@@ -66,7 +66,7 @@ internal static class NerBench
         {
             Find(name);
             var childArgs = new List<string> { "ner", "--one", name };
-            childArgs.AddRange(options.Forward("limit", "epochs", "threads"));
+            childArgs.AddRange(options.Forward("limit", "epochs", "threads", "precision"));
             Console.WriteLine($"\n=== {name} (child process) ===");
             results.Add(ChildRun.Bench(childArgs.ToArray()).Deserialize<Result>()!);
         }
@@ -83,7 +83,7 @@ internal static class NerBench
         foreach (var data in results.GroupBy(r => r.Data))
             if (data.FirstOrDefault(r => r.Method.StartsWith("LoRA")) is { } lora && data.FirstOrDefault(r => r.Method.StartsWith("full")) is { } full)
                 table.Note(FormattableString.Invariant($"{data.Key}: LoRA − full = {(lora.MicroF1 - full.MicroF1) * 100:+0.0;-0.0} F1 points."));
-        table.Note($"Entity-level F1 as conlleval/seqeval; batch {BatchSize}; AdamW, linear warmup 10% then decay; WNUT-17 keeps the best dev epoch (patience 3), SEC runs fixed epochs; "
+        table.Note($"Entity-level F1 as conlleval/seqeval; batch {BatchSize}; {options.String("precision") ?? "fp32"}; AdamW, linear warmup 10% then decay; WNUT-17 keeps the best dev epoch (patience 3), SEC runs fixed epochs; "
             + "SEC labels are IO, converted to IOB2 by the estimator and for evaluation. Each configuration runs in its own process (peak RSS is per configuration).");
         bool partial = options.Has("limit") || options.Has("epochs") || options.Has("only");
         if (partial)
@@ -100,6 +100,7 @@ internal static class NerBench
         int limit = options.Int("limit") ?? int.MaxValue;
         int epochs = options.Int("epochs") ?? config.Epochs;
         int? threads = options.Int("threads");
+        var precision = options.String("precision") is { } p ? BenchArgs.ParsePrecision(p) : Precision.Float32;
         var wall = Stopwatch.StartNew();
         var ml = new MLContext(seed: 1);
         // Tags as written: the estimator converts IO to IOB2 itself (LabelScheme), and the evaluation converts the gold the same way.
@@ -118,7 +119,7 @@ internal static class NerBench
         {
             SentenceColumnName = nameof(Row.Tokens), LabelColumnName = nameof(Row.Label), LabelScheme = config.Scheme,
             Method = config.FineTuning, Epochs = epochs, BatchSize = BatchSize, LearningRate = config.LearningRate, WarmupFraction = 0.1,
-            ValidationSet = validation, EarlyStoppingPatience = validation is null ? null : 3, Seed = 1, NumberOfThreads = threads,
+            ValidationSet = validation, EarlyStoppingPatience = validation is null ? null : 3, Seed = 1, NumberOfThreads = threads, Precision = precision,
             Progress = new ConsoleProgress(),
         });
         var trainClock = Stopwatch.StartNew();

@@ -25,11 +25,11 @@ internal static class QaBench
         new("full", "full fine-tuning", 1e-4, FineTuningMethod.Full),
     };
 
-    private const string Usage = "--train-questions N (default 3000), --limit N (questions per file), --epochs N (2), --max-length N (256), --stride N (128), --batch-size N (16), --threads N, --only lora,full";
+    private const string Usage = "--train-questions N (default 3000), --limit N (questions per file), --epochs N (2), --max-length N (256), --stride N (128), --batch-size N (16), --threads N, --precision fp32|bf16 (fp32), --only lora,full";
     private const int DefaultQuestions = 3000, DefaultEpochs = 2, DefaultMaxLength = 256, DefaultStride = 128, DefaultBatch = 16;
-    private static readonly string[] Forwarded = { "train-questions", "limit", "epochs", "max-length", "stride", "batch-size", "threads" };
+    private static readonly string[] Forwarded = { "train-questions", "limit", "epochs", "max-length", "stride", "batch-size", "threads", "precision" };
 
-    public sealed record Result(string Config, string Method, int TrainQuestions, int TrainWindows, int TestQuestions, int Epochs, int MaxLength, int Stride,
+    public sealed record Result(string Config, string Method, string Precision, int TrainQuestions, int TrainWindows, int TestQuestions, int Epochs, int MaxLength, int Stride,
         double ExactMatch, double F1, double TrainSeconds, double TrainWindowsPerSecond, double ScoringQuestionsPerSecond, long PeakRssBytes, long TrainableParameters);
 
     /// <summary>
@@ -51,10 +51,10 @@ internal static class QaBench
         }
 
         var table = new ResultTable("Question answering (all-MiniLM-L6-v2, SQuAD v1.1): LoRA vs full",
-            "config", "method", "trainable params", "train questions (windows)", "epochs", "window / stride", "EM", "F1",
+            "config", "method", "precision", "trainable params", "train questions (windows)", "epochs", "window / stride", "EM", "F1",
             "train time", "train windows/s", "scoring questions/s", "peak RSS");
         foreach (var r in results)
-            table.Add(r.Config, r.Method, r.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture), $"{r.TrainQuestions:N0} ({r.TrainWindows:N0})",
+            table.Add(r.Config, r.Method, r.Precision, r.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture), $"{r.TrainQuestions:N0} ({r.TrainWindows:N0})",
                 r.Epochs, $"{r.MaxLength} / {r.Stride}", Math.Round(r.ExactMatch, 2), Math.Round(r.F1, 2),
                 TimeSpan.FromSeconds(r.TrainSeconds).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture), r.TrainWindowsPerSecond, r.ScoringQuestionsPerSecond,
                 $"{r.PeakRssBytes / (1024.0 * 1024 * 1024):0.00} GiB");
@@ -63,7 +63,7 @@ internal static class QaBench
             + "windows without the answer train on [CLS]; answers: n-best 20, at most 30 tokens. Batch 16 windows, AdamW, warmup 10% then linear decay, seed 1. "
             + "Train windows/s counts every window of every epoch; scoring questions/s is Transform + evaluation of the dev half on the trained model. "
             + "Each configuration runs in its own process (peak RSS is per configuration).");
-        bool partial = Forwarded.Any(options.Has) || options.Has("only");
+        bool partial = Forwarded.Where(n => n != "precision").Any(options.Has) || options.Has("only");   // either precision is a documented run
         if (partial)
         {
             table.Print();
@@ -80,18 +80,20 @@ internal static class QaBench
         int epochs = options.Int("epochs") ?? DefaultEpochs;
         int maxLength = options.Int("max-length") ?? DefaultMaxLength;
         int stride = options.Int("stride") ?? DefaultStride;
+        string precisionName = options.String("precision") ?? "fp32";
+        var precision = BenchArgs.ParsePrecision(precisionName);
         var wall = Stopwatch.StartNew();
         var ml = new MLContext(seed: 1);
         var rng = new Random(1);
         var train = SquadReader.Read(BenchEnvironment.Squad("train-subset-44articles.json")).Take(limit).OrderBy(_ => rng.Next()).Take(questions).ToArray();
         var test = SquadReader.Read(BenchEnvironment.Squad("dev-v1.1-halfA-24articles.json")).Take(limit).ToArray();
-        Console.WriteLine($"{config.Name}: {config.Method}, {train.Length} training and {test.Length} test questions, {epochs} epochs, windows {maxLength} / stride {stride}, lr {config.LearningRate}");
+        Console.WriteLine($"{config.Name}: {config.Method}, {precisionName}, {train.Length} training and {test.Length} test questions, {epochs} epochs, windows {maxLength} / stride {stride}, lr {config.LearningRate}");
 
         var estimator = ml.Transforms.LoraFineTune(new LoraQuestionAnsweringOptions
         {
             Method = config.FineTuning, MaxSequenceLength = maxLength, DocumentStride = stride, MaxQuestionLength = Math.Min(64, maxLength / 4),
             Epochs = epochs, BatchSize = options.Int("batch-size") ?? DefaultBatch, LearningRate = config.LearningRate, WarmupFraction = 0.1,
-            Seed = 1, NumberOfThreads = options.Int("threads"), Progress = new ConsoleProgress(),
+            Seed = 1, NumberOfThreads = options.Int("threads"), Precision = precision, Progress = new ConsoleProgress(),
         });
         var trainClock = Stopwatch.StartNew();
         var model = estimator.Fit(ml.Data.LoadFromEnumerable(train));
@@ -103,7 +105,7 @@ internal static class QaBench
         double scoreSeconds = scoreClock.Elapsed.TotalSeconds;
         Console.WriteLine($"{config.Name}: {metrics}");
 
-        var result = new Result(config.Name, config.Method, train.Length, windows, test.Length, epochs, maxLength, stride, metrics.ExactMatch, metrics.F1,
+        var result = new Result(config.Name, config.Method, precisionName, train.Length, windows, test.Length, epochs, maxLength, stride, metrics.ExactMatch, metrics.F1,
             trainSeconds, (double)windows * epochs / trainSeconds, test.Length / scoreSeconds, TorchRuntime.PeakResidentBytes(), model.Parameters.Trainable);
         Console.WriteLine(JsonSerializer.Serialize(result));   // the parent reads this last JSON line (ChildRun)
         return 0;

@@ -31,8 +31,11 @@ internal static class ScoringThroughput
         return count / sw.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Scores <paramref name="texts"/> (a <c>Text</c> column) with <paramref name="model"/>, reading every <c>Score</c>.</summary>
-    public static Action Transformer(ITransformer model, string[] texts)
+    /// <summary>
+    /// Scores <paramref name="texts"/> (a <c>Text</c> column) with <paramref name="model"/>, reading every <c>Score</c>;
+    /// <paramref name="predicted"/>, when given, receives each row's highest-scoring class.
+    /// </summary>
+    public static Action Transformer(ITransformer model, string[] texts, int[]? predicted = null)
     {
         var textView = new MLContext().Data.LoadFromEnumerable(texts.Select(t => new TextRow { Text = t }));
         return () =>
@@ -41,7 +44,14 @@ internal static class ScoringThroughput
             using var cursor = scored.GetRowCursor(scored.Schema.Where(c => c.Name == "Score"));
             var get = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
             VBuffer<float> v = default;
-            while (cursor.MoveNext()) get(ref v);
+            int row = 0;
+            while (cursor.MoveNext())
+            {
+                get(ref v);
+                if (predicted is null) continue;
+                var values = v.DenseValues().ToArray();
+                predicted[row++] = Array.IndexOf(values, values.Max());
+            }
         };
     }
 

@@ -13,74 +13,152 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Bench;
 
 /// <summary>
-/// One training step (forward, cross-entropy on a 3-class head, backward, AdamW step) of the embedded MiniLM at batch 32,
-/// for LoRA, full fine-tuning and head-only, each in its own process, next to the same steps in PyTorch.
+/// One training step (forward, cross-entropy on a 3-class head, backward, AdamW step) of the embedded MiniLM at batch 32:
+/// LoRA, full fine-tuning and head-only, in float32 and mixed bfloat16, with and without gradient checkpointing, each in
+/// its own process, next to the same steps in PyTorch 1.13 (float32, and bfloat16 under CPU autocast).
 /// </summary>
 internal static class TrainStepBench
 {
-    private const int Batch = 32, Threads = 2, Warmup = 3, Steps = 20;
-    private static readonly string[] Configs = { "lora", "full", "head" };
+    private const int Batch = 32;
+
+    private sealed record Config(int Seq, string Method, string Precision, bool Checkpointing)
+    {
+        public string Key => $"{Seq}/{Method}/{Precision}/{(Checkpointing ? "ckpt" : "-")}";
+    }
+
+    private sealed class Measured
+    {
+        public List<double> Ms { get; } = new();
+        public List<double> CpuMs { get; } = new();
+        public double PeakRss { get; set; }
+        public double Activations { get; set; }
+        public long Trainable { get; set; }
+    }
 
     public static int Run(string[] args)
     {
-        if (args.Length >= 3 && args[0] == "--one") return One(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
-        int[] seqs = { 64, 128 };
-        var python = Path.Combine(BenchEnvironment.RepoRoot, "bench", "python", "train_step_reference.py");
-        var mkl = Path.Combine(BenchEnvironment.RepoRoot, "bench", ".mkl");
-        var env = new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = mkl, ["MKL_THREADING_LAYER"] = "GNU", ["OMP_NUM_THREADS"] = Threads.ToString(CultureInfo.InvariantCulture) };
-        if (!Directory.Exists(mkl)) Console.WriteLine("bench/.mkl missing: run bench/setup-python-reference.sh for the MKL-backed PyTorch reference.");
-
-        double roofline = Roofline();
-        var pyRoof = ChildRun.Python(python, env, "roofline", "--threads", Threads.ToString(CultureInfo.InvariantCulture));
-        Console.WriteLine($"GEMM roofline (2048³ sgemm, {Threads} threads): TorchSharp {roofline:F1} GFLOP/s" + (pyRoof is null ? "" : $", PyTorch {pyRoof["gflops"]!.GetValue<double>():F1} GFLOP/s"));
-
-        var table = new ResultTable("Training step (all-MiniLM-L6-v2, batch 32, 3-class head)",
-            "seq", "method", "trainable params", "ms/step (median of 20)", "GFLOP/step", "GFLOP/s", "% of GEMM roofline",
-            "peak RSS MiB", "PyTorch ms/step", "PyTorch peak RSS MiB", "speed-up vs PyTorch");
-        var results = new Dictionary<(string, int), (double Ms, double Rss)>();
+        if (args.Length >= 1 && args[0] == "--one") return One(args[1..]);
+        var cl = BenchArgs.Parse(args, "--seq a,b, --methods lora,full,head, --precisions fp32,bf16, --steps N, --rounds N, --threads N, --warmup N, --no-python, --no-checkpointing");
+        int[] seqs = cl.Ints("seq", 64, 128);
+        string[] methods = cl.Strings("methods", "lora", "full", "head");
+        string[] precisions = cl.Strings("precisions", "fp32", "bf16");
+        int steps = cl.Int("steps") ?? 20, rounds = cl.Int("rounds") ?? 2, threads = cl.Int("threads") ?? 2, warmup = cl.Int("warmup") ?? 3;
+        bool python = !cl.Flag("no-python"), checkpointing = !cl.Flag("no-checkpointing");
+        var configs = new List<Config>();
         foreach (int seq in seqs)
-            foreach (var config in Configs)
+            foreach (var m in methods)
+                foreach (var p in precisions)
+                {
+                    configs.Add(new Config(seq, m, p, false));
+                    if (checkpointing && seq == seqs.Max() && m != "head") configs.Add(new Config(seq, m, p, true));
+                }
+
+        var py = python ? PythonReference.Find(threads) : null;
+        var roof = precisions.ToDictionary(p => p, p => Roofline(p, threads));
+        var pyRoof = precisions.ToDictionary(p => p, p => py?.Run("roofline", "--precision", p)?["gflops"]!.GetValue<double>());
+        foreach (var p in precisions)
+            Console.WriteLine($"GEMM roofline {p} (2048³, {threads} threads): TorchSharp {roof[p]:F1} GFLOP/s" + (pyRoof[p] is { } r ? $", PyTorch {r:F1} GFLOP/s" : ""));
+
+        // Rounds interleave every configuration with its PyTorch twin, so a slow stretch of a shared machine hits all alike.
+        var ours = configs.ToDictionary(c => c.Key, _ => new Measured());
+        var theirs = configs.Where(c => !c.Checkpointing).ToDictionary(c => c.Key, _ => new Measured());
+        for (int round = 0; round < rounds; round++)
+            foreach (var c in configs)
             {
-                Console.WriteLine($"-- {config} seq {seq}");
-                var r = ChildRun.Bench("train-step", "--one", config, seq.ToString(CultureInfo.InvariantCulture));
-                var py = ChildRun.Python(python, env, config, seq.ToString(CultureInfo.InvariantCulture), "--threads", Threads.ToString(CultureInfo.InvariantCulture));
-                double ms = r["median_ms"]!.GetValue<double>(), rss = r["peak_rss_mb"]!.GetValue<double>();
-                double gflop = StepFlops(config, seq) / 1e9;
-                double? pyMs = py?["median_ms"]!.GetValue<double>();
-                results[(config, seq)] = (ms, rss);
-                table.Add(seq, config, r["trainable"]!.GetValue<long>().ToString("N0", CultureInfo.InvariantCulture), ms, gflop, gflop / (ms / 1000),
-                    $"{100 * gflop / (ms / 1000) / roofline:F0}%", rss, pyMs?.ToString("F0", CultureInfo.InvariantCulture) ?? "n/a",
-                    py?["peak_rss_mb"]!.GetValue<double>().ToString("F0", CultureInfo.InvariantCulture) ?? "n/a",
-                    pyMs is null ? "n/a" : $"{pyMs / ms:F2}×");
+                Console.WriteLine($"-- round {round + 1}/{rounds}: {c.Method} seq {c.Seq} {c.Precision}{(c.Checkpointing ? " checkpointing" : "")}");
+                Add(ours[c.Key], ChildRun.Bench("train-step", "--one", c.Method, Str(c.Seq), c.Precision, c.Checkpointing ? "ckpt" : "-", Str(steps), Str(threads), Str(warmup)));
+                if (py is not null && !c.Checkpointing && py.Run(c.Method, Str(c.Seq), "--precision", c.Precision, "--steps", Str(steps), "--warmup", Str(warmup)) is { } j)
+                    Add(theirs[c.Key], j);
             }
-        table.Note($"GEMM roofline measured in this run: TorchSharp {roofline:F1} GFLOP/s" + (pyRoof is null ? "" : $", PyTorch (MKL) {pyRoof["gflops"]!.GetValue<double>():F1} GFLOP/s")
-            + $" (2048×2048 sgemm, {Threads} threads). FLOPs per step are counted analytically as the library computes them: forward F = matmuls + attention, the last layer past its key/value projections for [CLS] only; full ≈ 3F (input and weight gradients), LoRA ≈ 2F (input gradients only, LoRA's own are negligible), head-only ≈ F.");
-        foreach (int seq in seqs)
-            table.Note($"seq {seq}: LoRA/full step time {results[("lora", seq)].Ms / results[("full", seq)].Ms:F2} (target ≤ 0.45), LoRA/full peak RSS {results[("lora", seq)].Rss / results[("full", seq)].Rss:F2} (target ≤ 0.65).");
-        table.Note("PyTorch reference: Debian python3-torch 1.13 with MKL (bench/setup-python-reference.sh), the same model shapes, LoRA r=8 on query/value, AdamW, clipping; it has no scaled_dot_product_attention (1.13), so attention is written out.");
-        table.Record("train-step");
+
+        // One section per sequence-length set, so a shared machine can measure seq 64 and seq 128 in separate runs.
+        bool allMethods = methods.Length == 3;
+        var table = new ResultTable($"Training step (all-MiniLM-L6-v2, batch 32, 3-class head, seq {string.Join(" and ", seqs)}{(allMethods ? "" : ", " + string.Join(" and ", methods))})",
+            "seq", "method", "precision", "checkpointing", "trainable params", $"ms/step (median of {rounds}×{steps})", "CPU ms/step",
+            "GFLOP/step", "% of GEMM roofline", "peak RSS MiB", "activations MiB", "PyTorch ms/step", "PyTorch CPU ms/step",
+            "PyTorch peak RSS MiB", "speed-up vs PyTorch", "RSS vs PyTorch");
+        foreach (var c in configs)
+        {
+            var m = ours[c.Key];
+            double ms = Median(m.Ms), gflop = StepFlops(c.Method, c.Seq, c.Checkpointing) / 1e9;
+            var t = theirs.GetValueOrDefault(c.Key) is { Ms.Count: > 0 } pm ? pm : null;
+            table.Add(c.Seq, c.Method, c.Precision, c.Checkpointing ? "yes" : "no", m.Trainable.ToString("N0", CultureInfo.InvariantCulture), ms, Median(m.CpuMs),
+                gflop, $"{100 * gflop / (ms / 1000) / roof[c.Precision]:F0}%", m.PeakRss, m.Activations,
+                t is null ? "" : Median(t.Ms), t is null ? "" : Median(t.CpuMs), t is null ? "" : t.PeakRss,
+                t is null ? "" : $"{Median(t.Ms) / ms:F2}×", t is null ? "" : $"{m.PeakRss / t.PeakRss:F2}");
+        }
+        table.Note($"Machine load while measuring: {LoadAverage()}. Each configuration ran in its own process, {rounds} round(s) of {warmup} warm-up + {steps} timed steps, "
+            + $"rounds interleaving all configurations and their PyTorch twins; ms/step is the median over all timed steps (wall clock, {threads} intra-op threads), "
+            + "CPU ms/step the median process CPU time per step (less sensitive to other load on a shared machine).");
+        table.Note($"GEMM roofline measured in this run (2048³ matrix product, {threads} threads): "
+            + string.Join("; ", precisions.Select(p => $"{p} TorchSharp {roof[p]:F1}" + (pyRoof[p] is { } r ? $", PyTorch {r:F1}" : "") + " GFLOP/s"))
+            + ". FLOPs per step are counted analytically as the library computes them: forward F = matmuls + attention, the last layer past its key/value projections "
+            + "for [CLS] only; full ≈ 3F, LoRA ≈ 2F (input gradients only), head-only ≈ F; gradient checkpointing adds one forward (F). "
+            + "% of roofline is against the roofline of the step's precision.");
+        table.Note("peak RSS: the process's high-water mark (model load included). activations: memory the autograd graph holds after the forward pass "
+            + "(bytes allocated after forward − before, glibc), i.e. what gradient checkpointing saves.");
+        table.Note("PyTorch reference: Debian python3-torch 1.13 with MKL (bench/setup-python-reference.sh), the same shapes, LoRA r=8 on query/value (dropout 0 as here), "
+            + "AdamW, clipping; bf16 = forward and loss under torch.autocast(\"cpu\", torch.bfloat16). It has no scaled_dot_product_attention (1.13), so attention is written out.");
+        foreach (var line in Goals(configs, ours, theirs)) table.Note(line);
+        table.Record("train-step" + (args.Length > 0 ? " " + string.Join(' ', args) : ""));
         return 0;
     }
 
-    /// <summary>
-    /// FLOPs of one step as this library computes it, counted analytically for all-MiniLM-L6-v2 (L=6, H=384, I=1536) at
-    /// batch 32: the first L-1 layers for every token; the last one projects keys and values for every token but computes
-    /// query, attention, output and feed-forward for [CLS] alone (all the classifier reads).
-    /// </summary>
-    public static double StepFlops(string config, int seq)
+    private static IEnumerable<string> Goals(List<Config> configs, Dictionary<string, Measured> ours, Dictionary<string, Measured> theirs)
     {
-        const double L = 6, H = 384, I = 1536;
-        double layerPerToken = 2 * (4 * H * H + 2 * H * I) + 4 * seq * H;
-        double lastLayer = seq * 2 * (2 * H * H) + 2 * (2 * H * H + 2 * H * I) + 4 * seq * H;
-        double forward = Batch * (seq * (L - 1) * layerPerToken + lastLayer);
-        return config switch { "full" => 3 * forward, "lora" => 2 * forward, _ => forward };
+        double? Ms(int seq, string method, string precision, bool ckpt = false, bool py = false)
+        {
+            var key = new Config(seq, method, precision, ckpt).Key;
+            var d = py ? theirs : ours;
+            return d.TryGetValue(key, out var m) && m.Ms.Count > 0 ? Median(m.Ms) : null;
+        }
+        string Check(double? ratio, double goal, string what) => ratio is { } r ? $"{what} {r:F2}× (goal ≥ {goal}×: {(r >= goal ? "met" : "missed")})" : "";
+        foreach (int seq in configs.Select(c => c.Seq).Distinct())
+        {
+            var bf = Ms(seq, "lora", "bf16");
+            var parts = new[]
+            {
+                Check(Ms(seq, "lora", "fp32") / bf, 1.8, "bf16 LoRA vs our fp32 LoRA"),
+                Check(Ms(seq, "lora", "fp32", py: true) / bf, 2.2, "vs PyTorch fp32"),
+                Check(Ms(seq, "lora", "bf16", py: true) / bf, 1.25, "vs PyTorch bf16"),
+                Check(Ms(seq, "lora", "fp32", py: true) / Ms(seq, "lora", "fp32"), 1.25, "fp32 LoRA vs PyTorch fp32"),
+            }.Where(p => p.Length > 0);
+            yield return $"seq {seq}: " + string.Join("; ", parts) + ".";
+            var over = configs.Where(c => c.Seq == seq && !c.Checkpointing && theirs.TryGetValue(c.Key, out var t) && t.PeakRss > 0 && ours[c.Key].PeakRss > t.PeakRss)
+                .Select(c => $"{c.Method} {c.Precision}").ToList();
+            if (theirs.Values.Any(t => t.PeakRss > 0))
+                yield return $"seq {seq}: peak RSS ≤ PyTorch's (goal: every configuration): " + (over.Count == 0 ? "met" : "missed for " + string.Join(", ", over)) + ".";
+            foreach (var c in configs.Where(c => c.Seq == seq && c.Checkpointing))
+            {
+                var plain = ours[(c with { Checkpointing = false }).Key];
+                var ck = ours[c.Key];
+                if (plain.Ms.Count == 0 || ck.Ms.Count == 0) continue;
+                double saved = 1 - ck.Activations / plain.Activations, slower = Median(ck.Ms) / Median(plain.Ms) - 1;
+                yield return $"seq {seq} {c.Method} {c.Precision} with gradient checkpointing: activations {100 * saved:F0}% lower (goal ≥ 50%), "
+                    + $"step {100 * slower:+0;-0}% time (goal ≤ +35%), peak RSS {ck.PeakRss:F0} vs {plain.PeakRss:F0} MiB.";
+            }
+        }
     }
 
-    private static double Roofline()
+    private static void Add(Measured m, JsonObject j)
     {
-        TorchRuntime.ConfigureThreads(Threads);
-        using var a = randn(2048, 2048);
-        using var b = randn(2048, 2048);
+        m.Ms.AddRange(j["ms"]!.AsArray().Select(x => x!.GetValue<double>()));
+        m.CpuMs.AddRange(j["cpu_ms"]!.AsArray().Select(x => x!.GetValue<double>()));
+        m.PeakRss = Math.Max(m.PeakRss, j["peak_rss_mb"]!.GetValue<double>());
+        m.Activations = Math.Max(m.Activations, j["activations_mb"]?.GetValue<double>() ?? 0);
+        m.Trainable = j["trainable"]!.GetValue<long>();
+    }
+
+    /// <summary>FLOPs of one step of all-MiniLM-L6-v2 (L=6, H=384, I=1536) at batch 32, as the library computes it (<see cref="BertFlops"/>).</summary>
+    public static double StepFlops(string method, int seq, bool checkpointing = false) => BertFlops.Step(6, 384, 1536, seq, Batch, method, checkpointing);
+
+    /// <summary>GFLOP/s of a 2048³ matrix product in <paramref name="precision"/>.</summary>
+    internal static double Roofline(string precision, int threads)
+    {
+        TorchRuntime.ConfigureThreads(threads);
+        var type = precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        using var a = randn(2048, 2048).to(type);
+        using var b = randn(2048, 2048).to(type);
         for (int i = 0; i < 2; i++) using (var _ = a.mm(b)) { }
         var sw = Stopwatch.StartNew();
         const int n = 10;
@@ -88,35 +166,19 @@ internal static class TrainStepBench
         return 2.0 * 2048 * 2048 * 2048 * n / sw.Elapsed.TotalSeconds / 1e9;
     }
 
-    private static int One(string config, int seq)
+    private static int One(string[] a)
     {
-        TorchRuntime.ConfigureThreads(Threads);
-        manual_seed(0);
-        var encoder = PretrainedModel.MiniLmL6V2.LoadEncoder(addPoolingLayer: true).Encoder;
-        var model = new SequenceClassificationModel(encoder, 3);
-        var method = config switch { "lora" => FineTuningMethod.Lora(new LoraOptions { Rank = 8, Alpha = 16 }), "full" => FineTuningMethod.Full, _ => FineTuningMethod.HeadOnly };
-        method.Apply(model);
-        model.train();
-        var (optimizer, trainable) = OptimizerFactory.Create(model, 5e-4, 0.01);
-        var task = new TextClassificationTrainingTask(0, useTokenTypes: true);
-        var rng = new Random(1);
-        var examples = Enumerable.Range(0, Batch).Select(i => new ClassificationExample(
-            Enumerable.Range(0, seq).Select(_ => rng.Next(1000, 30000)).ToArray(), new int[seq], i % 3)).ToList();
-        var settings = new TrainingSettings { Seed = 1, MaxGradNorm = 1.0 };
-        var times = new List<double>();
-        var indices = Enumerable.Range(0, Batch).ToArray();
-        for (int step = 0; step < Warmup + Steps; step++)
-        {
-            var sw = Stopwatch.StartNew();
-            TrainingLoop.Step(model, task, examples, indices, optimizer, trainable, 5e-4, settings, step, CPU);
-            if (step >= Warmup) times.Add(sw.Elapsed.TotalMilliseconds);
-        }
-        var result = new JsonObject
-        {
-            ["config"] = config, ["seq"] = seq, ["median_ms"] = EncoderBench.Median(times),
-            ["peak_rss_mb"] = TorchRuntime.PeakResidentBytes() / 1048576.0, ["trainable"] = TrainableParameterReport.Of(model).Trainable,
-        };
-        Console.WriteLine(result.ToJsonString());
+        Console.WriteLine(TrainingStepProbe.Measure(() => PretrainedModel.MiniLmL6V2.LoadEncoder(addPoolingLayer: true).Encoder,
+            a[0], int.Parse(a[1], CultureInfo.InvariantCulture), Batch, a[2], a[3] == "ckpt", int.Parse(a[6], CultureInfo.InvariantCulture), int.Parse(a[4], CultureInfo.InvariantCulture),
+            int.Parse(a[5], CultureInfo.InvariantCulture)).ToJsonString());
         return 0;
     }
+
+    private static string Str(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static double Median(List<double> xs) => xs.Count == 0 ? double.NaN : EncoderBench.Median(xs);
+
+    internal static string LoadAverage() => File.Exists("/proc/loadavg")
+        ? "load average " + string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) + " (1 / 5 / 15 min)"
+        : "unknown";
 }

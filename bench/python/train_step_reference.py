@@ -2,9 +2,12 @@
 """PyTorch reference for `bench train-step`: the same MiniLM-shaped BERT training step (forward, cross-entropy on a
 3-class head, backward, AdamW step) as Microsoft.ML.Lora, in plain PyTorch (Debian python3-torch 1.13, MKL BLAS).
 
-usage: train_step_reference.py {lora|full|head} SEQ [--batch 32] [--steps 20] [--threads 2]
-       train_step_reference.py roofline [--threads 2]
+usage: train_step_reference.py {lora|full|head} SEQ [--batch 32] [--steps 20] [--threads 2] [--precision fp32|bf16]
+                               [--lora-dropout 0.0]
+       train_step_reference.py roofline [--threads 2] [--precision fp32|bf16]
 Prints one JSON line: {"config":..., "median_ms":..., "peak_rss_mb":..., "trainable":...}.
+--precision bf16 runs forward and loss under torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's own mixed precision
+(weights, gradients and AdamW state float32; matmuls in bfloat16), backward and the optimizer step outside it.
 Weights are random (timing does not depend on their values); shapes are all-MiniLM-L6-v2's.
 """
 import argparse, json, math, resource, statistics, time
@@ -16,7 +19,7 @@ H, L, HEADS, I, V, P = 384, 6, 12, 1536, 30522, 512
 
 
 class LoraLinear(nn.Module):
-    def __init__(self, base: nn.Linear, r=8, alpha=16, dropout=0.1):
+    def __init__(self, base: nn.Linear, r=8, alpha=16, dropout=0.0):
         super().__init__()
         self.base = base
         self.lora_A = nn.Linear(base.in_features, r, bias=False)
@@ -65,7 +68,7 @@ class Bert(nn.Module):
         return self.classifier(self.drop(torch.tanh(self.pooler(x[:, 0]))))
 
 
-def model_for(config):
+def model_for(config, lora_dropout):
     m = Bert()
     if config == "full":
         return m
@@ -75,7 +78,7 @@ def model_for(config):
         p.requires_grad = True
     if config == "lora":
         for layer in m.layers:
-            layer.query, layer.value = LoraLinear(layer.query), LoraLinear(layer.value)
+            layer.query, layer.value = LoraLinear(layer.query, dropout=lora_dropout), LoraLinear(layer.value, dropout=lora_dropout)
     return m
 
 
@@ -85,18 +88,22 @@ def main():
     ap.add_argument("seq", type=int, nargs="?", default=64)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    ap.add_argument("--lora-dropout", type=float, default=0.0)
     a = ap.parse_args()
+    dtype = torch.bfloat16 if a.precision == "bf16" else torch.float32
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     if a.config == "roofline":
-        x, y = torch.randn(2048, 2048), torch.randn(2048, 2048)
+        x, y = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
         for _ in range(2): x @ y
         t0 = time.perf_counter(); n = 10
         for _ in range(n): x @ y
-        print(json.dumps({"config": "roofline", "gflops": 2 * 2048 ** 3 * n / (time.perf_counter() - t0) / 1e9}))
+        print(json.dumps({"config": "roofline", "precision": a.precision, "gflops": 2 * 2048 ** 3 * n / (time.perf_counter() - t0) / 1e9}))
         return
-    m = model_for(a.config)
+    m = model_for(a.config, a.lora_dropout)
     m.train()
     params = [p for p in m.parameters() if p.requires_grad]
     decay = [p for n, p in m.named_parameters() if p.requires_grad and not n.endswith("bias") and "ln" not in n]
@@ -105,17 +112,20 @@ def main():
     ids = torch.randint(5, V, (a.batch, a.seq))
     mask = torch.ones(a.batch, a.seq, dtype=torch.long)
     labels = torch.randint(0, 3, (a.batch,))
-    times = []
-    for step in range(a.steps + 3):
-        t0 = time.perf_counter()
-        loss = F.cross_entropy(m(ids, mask), labels)
+    times, cpu = [], []
+    for step in range(a.steps + a.warmup):
+        t0, c0 = time.perf_counter(), time.process_time()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16"):
+            loss = F.cross_entropy(m(ids, mask), labels)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        if step >= 3:
+        if step >= a.warmup:
             times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"config": a.config, "seq": a.seq, "median_ms": statistics.median(times),
+            cpu.append((time.process_time() - c0) * 1000)
+    print(json.dumps({"config": a.config, "seq": a.seq, "precision": a.precision, "median_ms": statistics.median(times),
+                      "ms": times, "cpu_ms": cpu,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "trainable": sum(p.numel() for p in params), "torch": torch.__version__}))
 

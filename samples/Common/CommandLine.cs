@@ -108,4 +108,12 @@ public sealed class CommandLine
         "cuda" or "gpu" => ComputeDevice.Cuda,
         var other => throw new UsageException($"--{name} must be cpu, cuda or auto, got '{other}'"),
     };
+
+    /// <summary>A number format: bf16 (mixed bfloat16, the samples' default) or fp32.</summary>
+    public Precision Precision(string name) => String(name)?.ToLowerInvariant() switch
+    {
+        null or "bf16" or "bfloat16" => Microsoft.ML.Lora.Precision.BFloat16,
+        "fp32" or "float32" => Microsoft.ML.Lora.Precision.Float32,
+        var other => throw new UsageException($"--{name} must be bf16 or fp32, got '{other}'"),
+    };
 }

@@ -44,11 +44,12 @@ public static class ModelBuilder
             WarmupFraction = 0.1,
             ValidationSet = ml.Data.LoadFromEnumerable(validation),
             Device = settings.Device,
+            Precision = settings.Precision,
             Seed = settings.Seed,
             Progress = progress,
         };
         Console.WriteLine();
-        Console.WriteLine($"Fine-tuning {settings.BaseModel.Name} for entity recognition with LoRA r={settings.LoraRank}: {settings.Epochs} epoch(s), batch {settings.BatchSize}, learning rate {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"Fine-tuning {settings.BaseModel.Name} for entity recognition with LoRA r={settings.LoraRank}: {settings.Epochs} epoch(s), batch {settings.BatchSize}, learning rate {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, {settings.Precision}");
         var model = ml.Transforms.LoraFineTune(options).Fit(ml.Data.LoadFromEnumerable(train));
         var history = model.TrainingHistory!;
         Console.WriteLine($"  kept the weights of epoch {history.BestEpoch} of {history.Epochs.Count} (best validation entity F1)");

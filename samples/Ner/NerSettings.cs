@@ -8,7 +8,7 @@ public sealed record NerSettings
 {
     /// <summary>The options that take a value.</summary>
     public static readonly string[] ValueOptions =
-        ["data", "test", "scheme", "test-scheme", "base-model", "epochs", "batch-size", "learning-rate", "lora-rank", "device", "output", "limit", "seed"];
+        ["data", "test", "scheme", "test-scheme", "base-model", "epochs", "batch-size", "learning-rate", "lora-rank", "precision", "device", "output", "limit", "seed"];
 
     /// <summary>The command-line help.</summary>
     public const string Usage = """
@@ -31,6 +31,8 @@ public sealed record NerSettings
           --batch-size N         sentences per step (default: 16)
           --learning-rate X      peak learning rate (default: 0.001)
           --lora-rank N          LoRA rank r on every Linear of the encoder (default: 16; alpha = 2r)
+          --precision bf16|fp32  number format: mixed bfloat16 (about 2.5x faster on CPUs with AVX-512 BF16 or AMX
+                                 and on recent GPUs) or float32 (default: bf16)
           --device cpu|cuda|auto where to train (default: auto)
           --output DIR           where model.zip, the adapter and the charts go (default: samples/Ner/output)
           --limit N              use only the first N sentences of each file: a quick smoke run
@@ -48,6 +50,8 @@ public sealed record NerSettings
     public TagScheme? TestScheme { get; init; }
     /// <summary>The encoder to fine-tune.</summary>
     public PretrainedModel BaseModel { get; init; } = PretrainedModel.MiniLmL6V2;
+    /// <summary>Number format of training and scoring.</summary>
+    public Precision Precision { get; init; } = Precision.BFloat16;
     /// <summary>Passes over the training data.</summary>
     public int Epochs { get; init; } = 5;
     /// <summary>Sentences per optimizer step.</summary>
@@ -84,6 +88,7 @@ public sealed record NerSettings
             BatchSize = cl.Int("batch-size", 1) ?? defaults.BatchSize,
             LearningRate = cl.Double("learning-rate", 1) ?? defaults.LearningRate,
             LoraRank = cl.Int("lora-rank", 1) ?? defaults.LoraRank,
+            Precision = cl.Precision("precision"),
             Device = cl.Device("device"),
             OutputFolder = cl.String("output") is { } output ? Path.GetFullPath(output) : SampleFolders.DefaultOutput(),
             Limit = cl.Int("limit", 2),

@@ -48,13 +48,14 @@ public static class ModelBuilder
             BatchSize = settings.BatchSize,
             LearningRate = settings.LearningRate,
             MaxSequenceLength = settings.MaxLength,
+            Precision = settings.Precision,
             ValidationSet = validationView,
             Device = settings.Device,
             Seed = settings.Seed,
             Progress = progress,
         };
         Console.WriteLine();
-        Console.WriteLine($"Fine-tuning {settings.BaseModel.Name} with LoRA r={settings.LoraRank}: {settings.Epochs} epoch(s), batch {settings.BatchSize}, learning rate {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, max {settings.MaxLength} tokens");
+        Console.WriteLine($"Fine-tuning {settings.BaseModel.Name} with LoRA r={settings.LoraRank}: {settings.Epochs} epoch(s), batch {settings.BatchSize}, learning rate {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, max {settings.MaxLength} tokens, {settings.Precision}");
         var model = ml.Transforms.LoraFineTune(options).Fit(labelToKey.Transform(trainView));
         var history = model.TrainingHistory!;
         Console.WriteLine($"  kept the weights of epoch {history.BestEpoch} of {history.Epochs.Count} (best validation accuracy)");

@@ -10,7 +10,7 @@ public sealed record SentimentSettings
     public static readonly string[] ValueOptions =
     [
         "data", "test", "text-column", "label-column", "label-names", "base-model", "epochs", "batch-size", "learning-rate",
-        "lora-rank", "max-length", "device", "output", "limit", "seed",
+        "lora-rank", "max-length", "precision", "device", "output", "limit", "seed",
     ];
 
     /// <summary>The command-line help.</summary>
@@ -35,6 +35,8 @@ public sealed record SentimentSettings
           --learning-rate X      peak learning rate (default: 0.002)
           --lora-rank N          LoRA rank r (default: 8; alpha = 2r)
           --max-length N         longest input in tokens; longer texts are truncated (default: 96)
+          --precision bf16|fp32  number format: mixed bfloat16 (about 2.5x faster on CPUs with AVX-512 BF16 or AMX
+                                 and on recent GPUs) or float32 (default: bf16)
           --device cpu|cuda|auto where to train (default: auto)
           --output DIR           where model.zip, the adapter and the charts go (default: samples/SentimentAnalyst/output)
           --limit N              use only about N rows of each file (a stratified sample): a quick smoke run
@@ -69,6 +71,8 @@ public sealed record SentimentSettings
     public int LoraRank { get; init; } = 8;
     /// <summary>Longest input in tokens.</summary>
     public int MaxLength { get; init; } = 96;
+    /// <summary>Number format of training and scoring.</summary>
+    public Precision Precision { get; init; } = Precision.BFloat16;
     /// <summary>Where to train.</summary>
     public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
     /// <summary>Output folder.</summary>
@@ -99,6 +103,7 @@ public sealed record SentimentSettings
             LearningRate = cl.Double("learning-rate", 1) ?? defaults.LearningRate,
             LoraRank = cl.Int("lora-rank", 1) ?? defaults.LoraRank,
             MaxLength = cl.Int("max-length", 3) ?? defaults.MaxLength,
+            Precision = cl.Precision("precision"),
             Device = cl.Device("device"),
             OutputFolder = cl.String("output") is { } output ? Path.GetFullPath(output) : SampleFolders.DefaultOutput(),
             Limit = cl.Int("limit", 2),

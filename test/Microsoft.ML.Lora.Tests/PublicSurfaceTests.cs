@@ -44,6 +44,7 @@ public class PublicSurfaceTests
         "Microsoft.ML.Lora.LoraTextClassificationOptions",
         "Microsoft.ML.Lora.LoraTextClassificationTransformer",
         "Microsoft.ML.Lora.NerMetrics",
+        "Microsoft.ML.Lora.Precision",
         "Microsoft.ML.Lora.PretrainedModel",
         "Microsoft.ML.Lora.QuestionAnsweringMetrics",
         "Microsoft.ML.Lora.ReliabilityBin",

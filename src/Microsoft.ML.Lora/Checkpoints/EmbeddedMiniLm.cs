@@ -245,7 +245,32 @@ internal static class EmbeddedMiniLm
         return assembly.GetManifestResourceStream(names[0])!;
     }
 
+    // Hashing reads the whole 87 MiB resource, and the assembly is memory-mapped: every page read stays in the process's
+    // resident memory. So the hash is computed once per build of the package assembly (its MVID) and kept beside the cache.
     private static string ComputeContentHash()
+    {
+        string root = ResolveCacheRoot(null, Environment.GetEnvironmentVariable(CacheVariable),
+            Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify));
+        string memo = Path.Combine(root, $".{ModelName}-{ResourceAssembly.ManifestModule.ModuleVersionId:N}-v{ConverterVersion}.hash");
+        try
+        {
+            if (File.Exists(memo) && File.ReadAllText(memo).Trim() is { Length: 12 } known && known.All(char.IsAsciiHexDigitLower))
+                return known;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        string hash = HashResources();
+        try
+        {
+            Directory.CreateDirectory(root);
+            IO.AtomicFile.WriteAllText(memo, hash);
+        }
+        catch (IOException) { }   // a read-only cache only costs the hashing next time
+        catch (UnauthorizedAccessException) { }
+        return hash;
+    }
+
+    private static string HashResources()
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"converter {ConverterVersion}\n"));

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.ML.Lora.Models;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Lora.Checkpoints;
@@ -48,25 +47,91 @@ internal static class HuggingFaceCheckpoint
     }
 
     /// <summary>Copies the folder's weights into <paramref name="encoder"/>; returns the encoder tensors that the checkpoint lacks (pooler only).</summary>
+    /// <remarks>Safetensors files are read tensor by tensor straight into the parameters: no second copy of the weights in memory.</remarks>
     public static IReadOnlyList<string> LoadWeights(EncoderModel encoder, string folder)
     {
-        var (file, tensors, sources) = ReadTensors(folder);
+        using var weights = Open(folder);
+        return CopyInto(encoder, weights.Tensors, weights.File);
+    }
+
+    /// <summary>
+    /// The shapes of every tensor in the folder's weights, by checkpoint name, and the file that names them — from the
+    /// safetensors headers (nothing loaded), or by reading a <c>pytorch_model.bin</c>.
+    /// </summary>
+    public static (string File, IReadOnlyDictionary<string, long[]> Shapes) ReadShapes(string folder)
+    {
+        using var weights = Open(folder);
+        return (weights.File, weights.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.Shape, StringComparer.Ordinal));
+    }
+
+    /// <summary>Reads every tensor of the folder's weight file(s) in float32; returns the file used, the tensors and the file of each tensor.</summary>
+    internal static (string File, Dictionary<string, Tensor> Tensors, Dictionary<string, string> SourceOf) ReadTensors(string folder)
+    {
+        using var weights = Open(folder);
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            return CopyInto(encoder, tensors, sources, file);
+            foreach (var (key, source) in weights.Tensors)
+            {
+                var t = empty(source.Shape, dtype: ScalarType.Float32);
+                tensors[key] = t;
+                source.CopyTo(t);
+            }
         }
-        finally
+        catch
         {
             foreach (var t in tensors.Values) t.Dispose();
+            throw;
+        }
+        return (weights.File, tensors, weights.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.File, StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Opens the folder's weights — <c>model.safetensors</c>, a sharded index, or <c>pytorch_model.bin</c> (read whole) — as
+    /// tensor sources, nothing copied yet; disposing closes the files.
+    /// </summary>
+    private static CheckpointTensors Open(string folder)
+    {
+        CheckFolder(folder);
+        var single = Path.Combine(folder, "model.safetensors");
+        var index = Path.Combine(folder, "model.safetensors.index.json");
+        if (File.Exists(single) || File.Exists(index))
+        {
+            var readers = File.Exists(single) ? new List<SafetensorsReader> { new(single) } : Shards(folder, index);
+            var sources = new Dictionary<string, TensorSource>(StringComparer.Ordinal);
+            foreach (var reader in readers)
+                foreach (var (key, entry) in reader.Header.Tensors)
+                    sources[key] = new TensorSource(entry.Shape, t => reader.CopyTo(key, t), reader.Path);
+            return new CheckpointTensors(File.Exists(single) ? single : index, sources, readers);
+        }
+        var file = Path.Combine(folder, "pytorch_model.bin");
+        if (!File.Exists(file))
+            throw new FileNotFoundException($"The Hugging Face folder {folder} has no weights: expected one of {string.Join(", ", WeightFiles)}.", single);
+        var tensors = ReadPickle(file);
+        return new CheckpointTensors(file, tensors.ToDictionary(kv => kv.Key, kv => new TensorSource(kv.Value.shape, t => t.copy_(kv.Value), file)),
+            tensors.Values.ToList());
+    }
+
+    /// <summary>A checkpoint's tensors by name, and what holds them open (readers or loaded tensors), freed together.</summary>
+    private sealed class CheckpointTensors(string file, Dictionary<string, TensorSource> tensors, IEnumerable<IDisposable> owned) : IDisposable
+    {
+        public string File { get; } = file;
+        public IReadOnlyDictionary<string, TensorSource> Tensors { get; } = tensors;
+
+        public void Dispose()
+        {
+            foreach (var o in owned) o.Dispose();
         }
     }
+
+    /// <summary>A checkpoint tensor before it is read: its shape, how to copy it into a tensor of that shape, and its file.</summary>
+    internal sealed record TensorSource(long[] Shape, Action<Tensor> CopyTo, string File);
 
     /// <summary>
     /// Copies <paramref name="tensors"/> (checkpoint names, with or without the <c>bert.</c>-style prefix, legacy
     /// <c>gamma</c>/<c>beta</c> accepted) into the encoder's parameters.
     /// </summary>
-    internal static IReadOnlyList<string> CopyInto(EncoderModel encoder, IReadOnlyDictionary<string, Tensor> tensors,
-        IReadOnlyDictionary<string, string> sourceOf, string describe)
+    internal static IReadOnlyList<string> CopyInto(EncoderModel encoder, IReadOnlyDictionary<string, TensorSource> tensors, string describe)
     {
         var byName = new Dictionary<string, string>(StringComparer.Ordinal);   // encoder-relative name → checkpoint key
         string root = encoder.Config.Names.Root + ".";
@@ -88,39 +153,37 @@ internal static class HuggingFaceCheckpoint
                     $"{describe}: tensor '{root}{name}' (or '{name}') with shape [{string.Join(", ", param.shape)}] is missing from the checkpoint.");
             }
             var t = tensors[key];
-            if (!t.shape.SequenceEqual(param.shape))
+            if (!t.Shape.SequenceEqual(param.shape))
                 throw new InvalidDataException(
-                    $"{sourceOf.GetValueOrDefault(key, describe)}: tensor '{key}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", param.shape)}] for {encoder.Config.ModelType} '{name}'.");
-            param.copy_(t);
+                    $"{t.File}: tensor '{key}' has shape [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", param.shape)}] for {encoder.Config.ModelType} '{name}'.");
+            t.CopyTo(param);
         }
         return missing;
     }
 
-    /// <summary>
-    /// The shapes of every tensor in the folder's weights, by checkpoint name, and the file that names them — from the
-    /// safetensors headers (nothing loaded), or by reading a <c>pytorch_model.bin</c>.
-    /// </summary>
-    public static (string File, IReadOnlyDictionary<string, long[]> Shapes) ReadShapes(string folder)
+    /// <summary>Opens the shards a <c>model.safetensors.index.json</c> names, checking that each holds the tensors mapped to it.</summary>
+    private static List<SafetensorsReader> Shards(string folder, string index)
     {
-        CheckFolder(folder);
-        var single = Path.Combine(folder, "model.safetensors");
-        if (File.Exists(single)) return (single, SafetensorsHeader.Read(single).Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.Shape, StringComparer.Ordinal));
-        var (file, tensors, _) = ReadTensors(folder);
-        try { return (file, tensors.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal)); }
-        finally { foreach (var t in tensors.Values) t.Dispose(); }
-    }
-
-    /// <summary>Reads every tensor of the folder's weight file(s); returns the file used, the tensors and the file of each tensor.</summary>
-    internal static (string File, Dictionary<string, Tensor> Tensors, Dictionary<string, string> SourceOf) ReadTensors(string folder)
-    {
-        CheckFolder(folder);
-        var single = Path.Combine(folder, "model.safetensors");
-        if (File.Exists(single)) return (single, ReadSafetensors(single), new());
-        var index = Path.Combine(folder, "model.safetensors.index.json");
-        if (File.Exists(index)) return ReadSharded(folder, index);
-        var bin = Path.Combine(folder, "pytorch_model.bin");
-        if (File.Exists(bin)) return (bin, ReadPickle(bin), new());
-        throw new FileNotFoundException($"The Hugging Face folder {folder} has no weights: expected one of {string.Join(", ", WeightFiles)}.", single);
+        var weightMap = WeightMap(index);
+        var readers = new List<SafetensorsReader>();
+        try
+        {
+            foreach (var shard in weightMap.Values.Distinct())
+            {
+                var path = Path.Combine(folder, shard);
+                if (!File.Exists(path)) throw new FileNotFoundException($"{index} names shard {shard}, which is not in {folder}.", path);
+                readers.Add(new SafetensorsReader(path));
+            }
+            foreach (var (k, shard) in weightMap)
+                if (!readers.Single(r => r.Path == Path.Combine(folder, shard)).Header.Tensors.ContainsKey(k))
+                    throw new InvalidDataException($"{index} maps tensor '{k}' to {shard}, which does not contain it.");
+            return readers;
+        }
+        catch
+        {
+            foreach (var r in readers) r.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -132,12 +195,12 @@ internal static class HuggingFaceCheckpoint
     {
         long bytes = 0;
         string? file = WeightFiles.Select(f => Path.Combine(folder, f)).FirstOrDefault(File.Exists);
-        if (file is null) return;   // ReadTensors names the missing files
+        if (file is null) return;   // LoadWeights names the missing files
         if (file.EndsWith(".index.json", StringComparison.Ordinal))
         {
             foreach (var shard in ShardNames(file).Distinct())
             {
-                if (!File.Exists(Path.Combine(folder, shard))) return;   // ReadSharded names the missing shard
+                if (!File.Exists(Path.Combine(folder, shard))) return;   // Shards names the missing shard
                 bytes += new FileInfo(Path.Combine(folder, shard)).Length;
             }
         }
@@ -167,34 +230,6 @@ internal static class HuggingFaceCheckpoint
     }
 
     private static IEnumerable<string> ShardNames(string index) => WeightMap(index).Values;
-
-    private static Dictionary<string, Tensor> ReadSafetensors(string path)
-    {
-        SafetensorsHeader.Read(path);   // a clear error for a damaged file before PyBridge parses it
-        try { return Safetensors.LoadStateDict(path); }
-        catch (Exception e) when (e is not InvalidDataException) { throw new InvalidDataException($"{path}: cannot read safetensors ({e.Message}).", e); }
-    }
-
-    private static (string, Dictionary<string, Tensor>, Dictionary<string, string>) ReadSharded(string folder, string index)
-    {
-        var weightMap = WeightMap(index);
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var sourceOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var shard in weightMap.Values.Distinct())
-        {
-            var path = Path.Combine(folder, shard);
-            if (!File.Exists(path)) throw new FileNotFoundException($"{index} names shard {shard}, which is not in {folder}.", path);
-            foreach (var (k, t) in ReadSafetensors(path))
-            {
-                tensors[k] = t;
-                sourceOf[k] = path;
-            }
-        }
-        foreach (var (k, shard) in weightMap)
-            if (!tensors.ContainsKey(k))
-                throw new InvalidDataException($"{index} maps tensor '{k}' to {shard}, which does not contain it.");
-        return (index, tensors, sourceOf);
-    }
 
     // Not PyBridge's unpickler: it allocates what the pickle declares and names no file in its errors (see PyTorchBinReader).
     private static Dictionary<string, Tensor> ReadPickle(string path) => PyTorchBinReader.Read(path);

@@ -12,11 +12,15 @@ internal sealed class SafetensorsHeader
     /// <summary>One tensor's entry.</summary>
     public sealed record Entry(string DType, long[] Shape, long Begin, long End);
 
-    private SafetensorsHeader(Dictionary<string, Entry> tensors, Dictionary<string, string> metadata)
+    private SafetensorsHeader(Dictionary<string, Entry> tensors, Dictionary<string, string> metadata, long dataStart)
     {
         Tensors = tensors;
         Metadata = metadata;
+        DataStart = dataStart;
     }
+
+    /// <summary>Byte offset in the file where the data section starts (entries' offsets are relative to it).</summary>
+    public long DataStart { get; }
 
     /// <summary>Tensors by name.</summary>
     public IReadOnlyDictionary<string, Entry> Tensors { get; }
@@ -79,7 +83,7 @@ internal sealed class SafetensorsHeader
                 throw Bad(source, $"tensor '{name}' overlaps the bytes of another tensor (data offsets [{e.Begin}, {e.End}])");
             end = Math.Max(end, e.End);
         }
-        return new SafetensorsHeader(tensors, metadata);
+        return new SafetensorsHeader(tensors, metadata, 8 + n);
     }
 
     /// <summary>Bytes per element of each safetensors dtype this library reads.</summary>

@@ -11,10 +11,10 @@ namespace Microsoft.ML.Lora.Lora;
 /// adapters (<c>weight</c>, <c>bias</c>, <c>lora_A.weight</c>, <c>lora_B.weight</c>, with <c>lora_bias</c> <c>lora_B.bias</c>, with
 /// DoRA <c>lora_magnitude_vector</c>), so base checkpoints still load into it. DoRA's arithmetic is in <see cref="Dora"/>.
 /// </summary>
-internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
+internal sealed class LoraLinear : nn.Module<Tensor, Tensor>, IHoldsFrozenWeights
 {
-    private readonly Parameter weight;
-    private readonly Parameter? bias;
+    private Parameter weight;
+    private Parameter? bias;
     private readonly Linear lora_A, lora_B;
     private readonly FastDropout lora_dropout;
     private readonly Parameter? lora_magnitude_vector;   // DoRA's m [out]; null for plain LoRA
@@ -101,20 +101,37 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
+    /// <remarks>Computes in the type of <paramref name="x"/>: in mixed precision W0 is stored in bfloat16, and A and B (float32) are cast for the product.</remarks>
     public override Tensor forward(Tensor x)
     {
-        if (mergedWeight is not null) return nn.functional.linear(x, mergedWeight, mergedBias ?? bias);
-        var y = nn.functional.linear(x, weight, bias);
+        if (mergedWeight is not null) return MixedPrecision.Linear(x, mergedWeight, mergedBias ?? bias);
+        var y = MixedPrecision.Linear(x, weight, bias);
         var branchInput = lora_dropout.forward(x);
-        var update = lora_B.forward(lora_A.forward(branchInput));
+        var update = MixedPrecision.Forward(lora_B, MixedPrecision.Forward(lora_A, branchInput));
         if (lora_magnitude_vector is null) return y.add_(update, Scaling);
         // Without dropout W0·x is already in y; with it, DoRA rescales W0 applied to the dropped-out input (as PEFT does).
-        var baseOfBranch = ReferenceEquals(branchInput, x) ? (bias is null ? y : y - bias) : nn.functional.linear(branchInput, weight);
+        var baseOfBranch = ReferenceEquals(branchInput, x) ? (bias is null ? y : y - bias) : MixedPrecision.Linear(branchInput, weight, null);
         Tensor rowNorm;
         using (no_grad())
         using (var delta = DeltaWeight())
             rowNorm = Dora.RowNorm(weight, delta);
         return Dora.Forward(y, baseOfBranch, lora_magnitude_vector, rowNorm, update.mul_(Scaling));
+    }
+
+    void IHoldsFrozenWeights.StoreFrozenWeights(ScalarType type)
+    {
+        bool wasMerged = Merged;
+        Unmerge();
+        if (MixedPrecision.Converted(weight, type) is { } w) weight = Replace("weight", weight, w);
+        if (bias is not null && MixedPrecision.Converted(bias, type) is { } b) bias = Replace("bias", bias, b);
+        if (wasMerged) Merge();
+    }
+
+    private Parameter Replace(string name, Parameter old, Parameter replacement)
+    {
+        ConditionallyRegisterParameter(name, replacement);   // replaces the registered one of that name
+        old.Dispose();
+        return replacement;
     }
 
     /// <summary>The update ΔW = B·A·scale [out, in] (for DoRA the direction's update; the merged weight is <see cref="MergedWeight"/>).</summary>
@@ -143,6 +160,7 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public void Merge()
     {
         if (Merged) return;
+        // Summed in float32, kept in W0's type (bfloat16 in mixed precision).
         mergedWeight = MergedWeight();
         mergedBias = MergedBias();
     }

@@ -12,10 +12,10 @@ namespace Microsoft.ML.Lora.Methods;
 /// The projection's parameters keep their names (<c>weight</c>, <c>bias</c>), so base checkpoints still load into it;
 /// the adapter's are <c>adapter_down.*</c> and <c>adapter_up.*</c>.
 /// </summary>
-internal sealed class BottleneckAdapter : nn.Module<Tensor, Tensor>
+internal sealed class BottleneckAdapter : nn.Module<Tensor, Tensor>, IHoldsFrozenWeights
 {
-    private readonly Parameter weight;
-    private readonly Parameter? bias;
+    private Parameter weight;
+    private Parameter? bias;
     private readonly Linear adapter_down, adapter_up;
     private readonly AdapterActivation activation;
 
@@ -54,11 +54,25 @@ internal sealed class BottleneckAdapter : nn.Module<Tensor, Tensor>
     public static IReadOnlyList<string> AdapterModules { get; } = new[] { "adapter_down", "adapter_up" };
 
     /// <inheritdoc/>
+    /// <remarks>Computes in the type of <paramref name="x"/> (the adapter's float32 weights are cast for the product in mixed precision).</remarks>
     public override Tensor forward(Tensor x)
     {
-        var z = nn.functional.linear(x, weight, bias);
-        var h = adapter_down.forward(z);
+        var z = MixedPrecision.Linear(x, weight, bias);
+        var h = MixedPrecision.Forward(adapter_down, z);
         h = activation == AdapterActivation.Relu ? nn.functional.relu(h) : nn.functional.gelu(h);
-        return z + adapter_up.forward(h);
+        return z + MixedPrecision.Forward(adapter_up, h);
+    }
+
+    void IHoldsFrozenWeights.StoreFrozenWeights(ScalarType type)
+    {
+        if (MixedPrecision.Converted(weight, type) is { } w) weight = Replace("weight", weight, w);
+        if (bias is not null && MixedPrecision.Converted(bias, type) is { } b) bias = Replace("bias", bias, b);
+    }
+
+    private Parameter Replace(string name, Parameter old, Parameter replacement)
+    {
+        ConditionallyRegisterParameter(name, replacement);   // replaces the registered one of that name
+        old.Dispose();
+        return replacement;
     }
 }

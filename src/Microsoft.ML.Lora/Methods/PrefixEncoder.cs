@@ -49,7 +49,8 @@ internal sealed class PrefixEncoder : nn.Module, IAttentionPrefix
     public (Tensor Key, Tensor Value) KeysAndValues(int layer, long batchSize)
     {
         if (layer < 0 || layer >= layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The prefix has {layers} layers.");
-        if (!cached && (layer == 0 || table is null || table.IsInvalid)) table = Table();
+        // A layer recomputed by gradient checkpointing needs a table with a graph of its own (the forward pass's had none).
+        if (!cached && (layer == 0 || table is null || table.IsInvalid || GradientCheckpoint.IsRecomputing)) table = Table();
         var t = table!;
         Tensor Expand(Tensor kv) => kv.unsqueeze(0).expand(batchSize, -1, -1, -1);
         return (Expand(t[2 * layer]), Expand(t[2 * layer + 1]));

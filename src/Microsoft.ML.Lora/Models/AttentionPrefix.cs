@@ -15,20 +15,13 @@ internal interface IAttentionPrefix
     (Tensor Key, Tensor Value) KeysAndValues(int layer, long batchSize);
 }
 
-/// <summary>What a layer's attention needs besides its input: the padding mask and an optional prefix.</summary>
-internal sealed class AttentionContext
-{
-    /// <summary>Set by prefix tuning; null otherwise.</summary>
-    public IAttentionPrefix? Prefix { get; set; }
-}
-
 internal static class MultiHeadAttention
 {
     /// <summary>
     /// Scaled dot-product attention over already-projected, packed q, k, v [N, H·d] → [N, H·d] (see <see cref="TokenLayout"/>).
     /// With <paramref name="firstTokenQueries"/>, q holds only each sequence's first token [B, H·d] and so does the result.
     /// </summary>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v, TokenLayout layout, int numHeads, int layer, AttentionContext context, double dropout,
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, TokenLayout layout, int numHeads, int layer, LayerContext context, double dropout,
         bool firstTokenQueries = false)
     {
         long b = layout.Batch, t = layout.Length, hidden = q.shape[^1], d = hidden / numHeads, tq = firstTokenQueries ? 1 : t;
@@ -38,8 +31,8 @@ internal static class MultiHeadAttention
         if (context.Prefix is { } prefix)
         {
             var (pk, pv) = prefix.KeysAndValues(layer, b);
-            kh = cat(new[] { pk, kh }, 2);
-            vh = cat(new[] { pv, vh }, 2);
+            kh = cat(new[] { pk.to(kh.dtype), kh }, 2);   // the prefix trains in float32; attention computes in the layer's type
+            vh = cat(new[] { pv.to(vh.dtype), vh }, 2);
             if (mask is not null) mask = cat(new[] { ones(b, prefix.Length, dtype: ScalarType.Bool, device: mask.device), mask }, 1);
         }
         var o = dropout > 0 ? WithDropout(qh, kh, vh, mask?.view(b, 1, 1, -1), dropout)
@@ -49,10 +42,18 @@ internal static class MultiHeadAttention
     }
 
     // Training with attention dropout: SDPA would fall back to this computation anyway, with libtorch's slow CPU mask.
+    // The [B, heads, T, T] tensors are the largest of a layer: scaling and masking work in place (the product's backward
+    // needs q and k, not its result), and only what backward needs outlives the call — the probabilities (softmax), the
+    // dropout mask (1 byte per element) and the dropped probabilities (the product with v).
     private static Tensor WithDropout(Tensor q, Tensor k, Tensor v, Tensor? keyMask, double p)
     {
+        using var scope = NewDisposeScope();
         var scores = q.matmul(k.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
-        if (keyMask is not null) scores = scores.masked_fill(keyMask.logical_not(), float.NegativeInfinity);
-        return DropoutMasks.Apply(scores.softmax(-1), p).matmul(v);
+        if (keyMask is not null) scores.masked_fill_(keyMask.logical_not(), float.NegativeInfinity);
+        var probabilities = scores.softmax(-1);
+        scores.Dispose();
+        var dropped = DropoutMasks.Apply(probabilities, p);
+        probabilities.Dispose();
+        return dropped.matmul(v).MoveToOuterDisposeScope();
     }
 }

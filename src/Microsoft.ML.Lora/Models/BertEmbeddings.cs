@@ -33,11 +33,12 @@ internal sealed class BertEmbeddings : NamedModule
         Tensor positions = robertaPositions
             ? NonPadPositions(inputIds)
             : arange(t, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
-        var x = word_embeddings.forward(inputIds) + position_embeddings.forward(positions);
+        // Tables may be stored in bfloat16 (frozen, mixed precision); the sum and LayerNorm are float32.
+        var x = Lookup.Float32(word_embeddings, inputIds).add_(Lookup.Float32(position_embeddings, positions));
         if (token_type_embeddings is not null)
-            x += tokenTypeIds is null
-                ? token_type_embeddings.weight[0]   // all-zero token types: broadcast row 0 instead of a lookup
-                : token_type_embeddings.forward(tokenTypeIds);
+            x.add_(tokenTypeIds is null
+                ? token_type_embeddings.weight![0]   // all-zero token types: broadcast row 0 instead of a lookup
+                : Lookup.Float32(token_type_embeddings, tokenTypeIds));
         return dropout.forward(LayerNorm.forward(x));
     }
 
@@ -45,5 +46,15 @@ internal sealed class BertEmbeddings : NamedModule
     {
         var notPad = inputIds.ne(padId).to(ScalarType.Int64);
         return notPad.cumsum(1) * notPad + padId;
+    }
+}
+
+/// <summary>Embedding lookups in float32 whatever type the table is stored in.</summary>
+internal static class Lookup
+{
+    public static Tensor Float32(EmbeddingTable table, Tensor ids)
+    {
+        var rows = table.forward(ids);
+        return rows.dtype == ScalarType.Float32 ? rows : rows.to(ScalarType.Float32);
     }
 }

@@ -4,15 +4,20 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Lora.Models;
 
-/// <summary>One BERT layer: self-attention, output projection + residual + LayerNorm, GELU feed-forward + residual + LayerNorm.</summary>
+/// <summary>
+/// One BERT layer: self-attention, output projection + residual + LayerNorm, GELU feed-forward + residual + LayerNorm.
+/// The residual stream (input, LayerNorm outputs) is float32; the projections and attention compute in the context's type.
+/// </summary>
 internal sealed class BertLayer : NamedModule, IEncoderLayer
 {
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;
     private readonly BertOutput output;
+    private readonly LayerContext context;
 
-    public BertLayer(EncoderConfig c, int index, AttentionContext context) : base("layer")
+    public BertLayer(EncoderConfig c, int index, LayerContext context) : base("layer")
     {
+        this.context = context;
         attention = new BertAttention(c, index, context);
         intermediate = new BertIntermediate(c);
         output = new BertOutput(c);
@@ -26,7 +31,7 @@ internal sealed class BertLayer : NamedModule, IEncoderLayer
     public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
         var a = attention.forward(x, layout, firstTokenOnly);
-        return output.forward(intermediate.forward(a), a);
+        return output.forward(intermediate.forward(context.ForProduct(a)), a);
     }
 }
 
@@ -34,9 +39,11 @@ internal sealed class BertAttention : NamedModule
 {
     private readonly BertSelfAttention self;
     private readonly BertSelfOutput output;
+    private readonly LayerContext context;
 
-    public BertAttention(EncoderConfig c, int index, AttentionContext context) : base("attention")
+    public BertAttention(EncoderConfig c, int index, LayerContext context) : base("attention")
     {
+        this.context = context;
         self = new BertSelfAttention(c, index, context);
         output = new BertSelfOutput(c);
         RegisterComponents();
@@ -44,8 +51,9 @@ internal sealed class BertAttention : NamedModule
 
     public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
-        var queries = firstTokenOnly ? layout.FirstTokens(x) : x;
-        return output.forward(self.forward(x, queries, layout, firstTokenOnly), queries);
+        var queries = firstTokenOnly ? layout.FirstTokens(x) : x;   // float32: the residual
+        var h = context.ForProduct(x);
+        return output.forward(self.forward(h, firstTokenOnly ? context.ForProduct(queries) : h, layout, firstTokenOnly), queries);
     }
 }
 
@@ -54,9 +62,9 @@ internal sealed class BertSelfAttention : NamedModule
     private nn.Module<Tensor, Tensor> query, key, value;
     private readonly int heads, layer;
     private readonly double dropout;
-    private readonly AttentionContext context;
+    private readonly LayerContext context;
 
-    public BertSelfAttention(EncoderConfig c, int index, AttentionContext context) : base("self")
+    public BertSelfAttention(EncoderConfig c, int index, LayerContext context) : base("self")
     {
         query = nn.Linear(c.HiddenSize, c.HiddenSize);
         key = nn.Linear(c.HiddenSize, c.HiddenSize);
@@ -66,7 +74,8 @@ internal sealed class BertSelfAttention : NamedModule
     }
 
     public Tensor forward(Tensor x, Tensor queries, TokenLayout layout, bool firstTokenOnly) => MultiHeadAttention.Attend(
-        query.forward(queries), key.forward(x), value.forward(x), layout, heads, layer, context, training ? dropout : 0, firstTokenOnly);
+        MixedPrecision.Forward(query, queries), MixedPrecision.Forward(key, x), MixedPrecision.Forward(value, x), layout, heads, layer, context,
+        training ? dropout : 0, firstTokenOnly);
 }
 
 internal sealed class BertSelfOutput : NamedModule
@@ -83,7 +92,7 @@ internal sealed class BertSelfOutput : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor h, Tensor residual) => LayerNorm.forward(dropout.forward(dense.forward(h)) + residual);
+    public Tensor forward(Tensor h, Tensor residual) => LayerNorm.forward(dropout.forward(MixedPrecision.Forward(dense, h)) + residual);
 }
 
 internal sealed class BertIntermediate : NamedModule
@@ -98,7 +107,7 @@ internal sealed class BertIntermediate : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x) => act(dense.forward(x));
+    public Tensor forward(Tensor x) => act(MixedPrecision.Forward(dense, x));
 }
 
 internal sealed class BertOutput : NamedModule
@@ -115,5 +124,5 @@ internal sealed class BertOutput : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor h, Tensor residual) => LayerNorm.forward(dropout.forward(dense.forward(h)) + residual);
+    public Tensor forward(Tensor h, Tensor residual) => LayerNorm.forward(dropout.forward(MixedPrecision.Forward(dense, h)) + residual);
 }

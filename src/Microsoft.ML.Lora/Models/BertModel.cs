@@ -14,7 +14,7 @@ internal sealed class BertModel : EncoderModel
     public BertModel(EncoderConfig c, bool addPoolingLayer) : base(c.Architecture == EncoderArchitecture.Roberta ? "roberta" : "bert", c)
     {
         embeddings = new BertEmbeddings(c);
-        encoder = new BertEncoder(c, AttentionContext);
+        encoder = new BertEncoder(c, LayerContext);
         if (addPoolingLayer) pooler = new BertPooler(c);
         RegisterComponents();
     }
@@ -31,16 +31,18 @@ internal sealed class BertModel : EncoderModel
 internal sealed class BertEncoder : NamedModule
 {
     private readonly ModuleList<BertLayer> layer;
+    private readonly LayerContext context;
 
-    public BertEncoder(EncoderConfig c, AttentionContext context) : base("encoder")
+    public BertEncoder(EncoderConfig c, LayerContext context) : base("encoder")
     {
+        this.context = context;
         layer = nn.ModuleList(Enumerable.Range(0, c.NumLayers).Select(i => new BertLayer(c, i, context)).ToArray());
         RegisterComponents();
     }
 
     public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
 
-    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly) => EncoderLayerStack.Run(layer, x, layout, firstTokenOnly);
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly) => EncoderLayerStack.Run(layer, x, layout, firstTokenOnly, context);
 }
 
 /// <summary>BERT's pooler: tanh(dense(first token)). Only sequence classification of BERT checkpoints uses it.</summary>
@@ -54,5 +56,5 @@ internal sealed class BertPooler : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor firstToken) => tanh(dense.forward(firstToken));
+    public Tensor forward(Tensor firstToken) => tanh(MixedPrecision.Forward(dense, firstToken));
 }

@@ -13,7 +13,7 @@ internal sealed class DistilBertModel : EncoderModel
     public DistilBertModel(EncoderConfig c) : base("distilbert", c)
     {
         embeddings = new DistilBertEmbeddings(c);
-        transformer = new DistilBertTransformer(c, AttentionContext);
+        transformer = new DistilBertTransformer(c, LayerContext);
         RegisterComponents();
     }
 
@@ -41,23 +41,25 @@ internal sealed class DistilBertEmbeddings : NamedModule
     public Tensor forward(Tensor inputIds)
     {
         var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
-        return dropout.forward(LayerNorm.forward(word_embeddings.forward(inputIds) + position_embeddings.forward(positions)));
+        return dropout.forward(LayerNorm.forward(Lookup.Float32(word_embeddings, inputIds).add_(Lookup.Float32(position_embeddings, positions))));
     }
 }
 
 internal sealed class DistilBertTransformer : NamedModule
 {
     private readonly ModuleList<DistilBertBlock> layer;
+    private readonly LayerContext context;
 
-    public DistilBertTransformer(EncoderConfig c, AttentionContext context) : base("transformer")
+    public DistilBertTransformer(EncoderConfig c, LayerContext context) : base("transformer")
     {
+        this.context = context;
         layer = nn.ModuleList(Enumerable.Range(0, c.NumLayers).Select(i => new DistilBertBlock(c, i, context)).ToArray());
         RegisterComponents();
     }
 
     public IReadOnlyList<nn.Module> Layers => layer.ToList<nn.Module>();
 
-    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly) => EncoderLayerStack.Run(layer, x, layout, firstTokenOnly);
+    public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly) => EncoderLayerStack.Run(layer, x, layout, firstTokenOnly, context);
 }
 
 /// <summary>DistilBERT's TransformerBlock: attention, <c>sa_layer_norm</c>, FFN, <c>output_layer_norm</c> (post-LN like BERT).</summary>
@@ -66,9 +68,11 @@ internal sealed class DistilBertBlock : NamedModule, IEncoderLayer
     private readonly DistilBertAttention attention;
     private readonly LayerNorm sa_layer_norm, output_layer_norm;
     private readonly DistilBertFfn ffn;
+    private readonly LayerContext context;
 
-    public DistilBertBlock(EncoderConfig c, int index, AttentionContext context) : base("layer")
+    public DistilBertBlock(EncoderConfig c, int index, LayerContext context) : base("layer")
     {
+        this.context = context;
         attention = new DistilBertAttention(c, index, context);
         sa_layer_norm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
         ffn = new DistilBertFfn(c);
@@ -79,9 +83,10 @@ internal sealed class DistilBertBlock : NamedModule, IEncoderLayer
     /// <summary>As <see cref="BertLayer.forward"/>: with <paramref name="firstTokenOnly"/>, [N, H] in, [B, H] out.</summary>
     public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
-        var queries = firstTokenOnly ? layout.FirstTokens(x) : x;
-        var a = sa_layer_norm.forward(attention.forward(x, queries, layout, firstTokenOnly) + queries);
-        return output_layer_norm.forward(ffn.forward(a) + a);
+        var queries = firstTokenOnly ? layout.FirstTokens(x) : x;   // float32: the residual
+        var h = context.ForProduct(x);
+        var a = sa_layer_norm.forward(attention.forward(h, firstTokenOnly ? context.ForProduct(queries) : h, layout, firstTokenOnly) + queries);
+        return output_layer_norm.forward(ffn.forward(context.ForProduct(a)) + a);
     }
 }
 
@@ -90,9 +95,9 @@ internal sealed class DistilBertAttention : NamedModule
     private nn.Module<Tensor, Tensor> q_lin, k_lin, v_lin, out_lin;
     private readonly int heads, layer;
     private readonly double dropout;
-    private readonly AttentionContext context;
+    private readonly LayerContext context;
 
-    public DistilBertAttention(EncoderConfig c, int index, AttentionContext context) : base("attention")
+    public DistilBertAttention(EncoderConfig c, int index, LayerContext context) : base("attention")
     {
         q_lin = nn.Linear(c.HiddenSize, c.HiddenSize);
         k_lin = nn.Linear(c.HiddenSize, c.HiddenSize);
@@ -102,8 +107,9 @@ internal sealed class DistilBertAttention : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor queries, TokenLayout layout, bool firstTokenOnly) => out_lin.forward(MultiHeadAttention.Attend(
-        q_lin.forward(queries), k_lin.forward(x), v_lin.forward(x), layout, heads, layer, context, training ? dropout : 0, firstTokenOnly));
+    public Tensor forward(Tensor x, Tensor queries, TokenLayout layout, bool firstTokenOnly) => MixedPrecision.Forward(out_lin, MultiHeadAttention.Attend(
+        MixedPrecision.Forward(q_lin, queries), MixedPrecision.Forward(k_lin, x), MixedPrecision.Forward(v_lin, x), layout, heads, layer, context,
+        training ? dropout : 0, firstTokenOnly));
 }
 
 internal sealed class DistilBertFfn : NamedModule
@@ -121,5 +127,5 @@ internal sealed class DistilBertFfn : NamedModule
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x) => dropout.forward(lin2.forward(act(lin1.forward(x))));
+    public Tensor forward(Tensor x) => dropout.forward(MixedPrecision.Forward(lin2, act(MixedPrecision.Forward(lin1, x))));
 }

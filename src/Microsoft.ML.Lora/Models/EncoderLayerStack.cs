@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Lora.Models;
@@ -11,11 +12,38 @@ internal interface IEncoderLayer
 
 internal static class EncoderLayerStack
 {
-    /// <summary>Runs <paramref name="layers"/> bottom to top; with <paramref name="firstTokenOnly"/> the top one computes the first tokens only.</summary>
-    public static Tensor Run<T>(IList<T> layers, Tensor x, TokenLayout layout, bool firstTokenOnly) where T : IEncoderLayer
+    /// <summary>
+    /// Runs <paramref name="layers"/> bottom to top; with <paramref name="firstTokenOnly"/> the top one computes the first
+    /// tokens only. Each layer runs in a dispose scope of its own: what the backward pass needs is held by the graph, and
+    /// every other intermediate is freed as soon as its layer is done rather than at the end of the step.
+    /// </summary>
+    public static Tensor Run<T>(IList<T> layers, Tensor x, TokenLayout layout, bool firstTokenOnly, LayerContext context)
+        where T : nn.Module, IEncoderLayer
     {
         if (firstTokenOnly && layers.Count == 0) return layout.FirstTokens(x);
-        for (int i = 0; i < layers.Count; i++) x = layers[i].forward(x, layout, firstTokenOnly && i == layers.Count - 1);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            bool top = firstTokenOnly && i == layers.Count - 1;
+            Tensor y;
+            using (var scope = NewDisposeScope())
+            {
+                y = (Checkpointed(layer, x, context) is { } parameters
+                    ? GradientCheckpoint.Run(h => layer.forward(h, layout, top), x, parameters)
+                    : layer.forward(x, layout, top)).MoveToOuterDisposeScope();
+            }
+            if (i > 0) x.Dispose();   // the previous layer's output (the caller owns the first input)
+            x = y;
+        }
         return x;
+    }
+
+    /// <summary>The trainable tensors the layer reads when it is to be checkpointed, else null.</summary>
+    private static List<Tensor>? Checkpointed(nn.Module layer, Tensor x, LayerContext context)
+    {
+        if (!context.GradientCheckpointing || !layer.training || !is_grad_enabled()) return null;
+        var parameters = layer.parameters().Where(p => p.requires_grad).Cast<Tensor>().ToList();
+        if (context.Prefix is nn.Module prefix) parameters.AddRange(prefix.parameters().Where(p => p.requires_grad));
+        return parameters.Count > 0 || x.requires_grad ? parameters : null;   // nothing to differentiate: no graph anyway
     }
 }

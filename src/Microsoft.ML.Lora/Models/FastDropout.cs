@@ -1,14 +1,13 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Lora.Models;
 
 /// <summary>
-/// Dropout whose CPU mask comes from a counter-based generator filled in parallel. libtorch's CPU generator is serial and
-/// costs ~10 ms per [2048, 384] mask on this kind of machine — with BERT's five dropouts per layer that was a third of a
-/// training step. Masks depend only on the seed set for the step and the order of the calls, so runs stay reproducible.
+/// Dropout whose CPU mask comes from a counter-based generator filled in parallel (<see cref="DropoutKernel"/>). libtorch's
+/// CPU generator is serial and costs ~10 ms per [2048, 384] mask on this kind of machine — with BERT's five dropouts per
+/// layer that was a third of a training step. Masks depend only on the seed set for the step and the order of the calls,
+/// so runs stay reproducible.
 /// On other devices the mask is drawn on the device from a generator seeded by the same sequence.
 /// </summary>
 internal sealed class FastDropout : nn.Module<Tensor, Tensor>
@@ -23,6 +22,9 @@ internal sealed class FastDropout : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => training && p > 0 ? DropoutMasks.Apply(x, p) : x;
 }
+
+/// <summary>A position in the dropout mask sequence.</summary>
+internal readonly record struct DropoutState(ulong Seed, long Calls);
 
 /// <summary>
 /// The mask generator behind <see cref="FastDropout"/> and attention dropout. Its state is per thread: a training step runs
@@ -47,47 +49,31 @@ internal static class DropoutMasks
         calls = 0;
     }
 
+    /// <summary>Where the mask sequence stands; gradient checkpointing restores it to recompute a layer with the masks of its forward pass.</summary>
+    public static DropoutState State => new(Seed, calls);
+
+    /// <summary>Continues the mask sequence from <paramref name="state"/> (see <see cref="State"/>).</summary>
+    public static void Restore(DropoutState state)
+    {
+        seedXorGolden = state.Seed ^ Golden;
+        calls = state.Calls;
+    }
+
     /// <summary>x · mask / (1 − p), with mask ~ Bernoulli(1 − p) element-wise.</summary>
     public static Tensor Apply(Tensor x, double p)
     {
         ulong stream = Mix(Seed + (ulong)++calls * 0xD1B54A32D192ED03UL);
-        if (x.device_type != DeviceType.CPU)
+        if (x.device_type == DeviceType.CPU)
         {
-            // On the device, from a generator seeded by the same stream (libtorch's own dropout would draw from the device's
-            // process-wide generator).
-            using var scope = NewDisposeScope();
-            using var generator = new Generator(stream, x.device);
-            var keepMask = rand(x.shape, generator: generator, device: x.device).ge_(p);
-            return x.mul(keepMask.to(x.dtype).mul_(1.0 / (1.0 - p))).MoveToOuterDisposeScope();
+            using var mask = DropoutKernel.ScaledMask(x, p, stream);
+            return x.mul(mask);
         }
-        // The mask is written straight into a tensor's memory: no managed array, no copy.
-        var mask = empty(x.shape, dtype: ScalarType.Float32);
-        long length = mask.NumberOfElements;
-        // Keep (scaled by 1/(1-p)) where a 32-bit uniform clears the threshold p·2³².
-        uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0));
-        float keep = (float)(1.0 / (1.0 - p));
-        const int chunk = 1 << 16;
-        int chunks = (int)((length + chunk - 1) / chunk);
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) }, c =>
-        {
-            int start = c * chunk, count = (int)Math.Min(chunk, length - start);
-            var span = MemoryMarshal.Cast<byte, float>(mask.bytes).Slice(start, count);
-            for (int i = 0; i < span.Length; i += 2)
-            {
-                ulong r = Mix(stream + (ulong)(start + i) * 0x9E3779B97F4A7C15UL);   // SplitMix64's sequence; one draw, two uniforms
-                span[i] = (uint)r >= threshold ? keep : 0f;
-                if (i + 1 < span.Length) span[i + 1] = (uint)(r >> 32) >= threshold ? keep : 0f;
-            }
-        });
-        return x.mul(x.dtype == ScalarType.Float32 ? mask : mask.to(x.dtype));
+        // On the device, from a generator seeded by the same stream, so a recomputed layer draws the same mask.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(stream, x.device);
+        var keep = rand(x.shape, generator: generator, device: x.device).ge_(p);
+        return x.mul(keep.to(x.dtype).mul_(1.0 / (1.0 - p))).MoveToOuterDisposeScope();
     }
 
-    /// <summary>SplitMix64's finaliser: a fast, well-mixed hash of a 64-bit counter.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    private static ulong Mix(ulong z) => DropoutKernel.Mix(z);
 }

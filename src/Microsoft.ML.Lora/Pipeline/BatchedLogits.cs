@@ -1,3 +1,4 @@
+using Microsoft.ML.Lora.Native;
 using Microsoft.ML.Lora.Tokenization;
 using Microsoft.ML.Lora.Training;
 
@@ -30,6 +31,7 @@ internal static class BatchedLogits
                 int count = perToken ? ids[batch[r]].Length * labels : labels;
                 result[batch[r]] = logits.AsSpan(r * perRow, count).ToArray();
             }
+            TorchRuntime.AfterScoringBatch((long)rows.Rows * rows.Length);
         }
         return result;
     }

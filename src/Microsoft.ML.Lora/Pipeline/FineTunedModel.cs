@@ -55,6 +55,11 @@ internal sealed class FineTunedModel
     public Device Device { get; }
     public TrainableParameterReport Parameters { get; }
 
+    /// <summary>The number format scoring computes in.</summary>
+    public Precision Precision => Model.Encoder.Precision;
+
+    /// <summary>Scores in <paramref name="precision"/> from now on (the frozen weights change type; merged LoRA weights follow).</summary>
+    public void UsePrecision(Precision precision) => Model.Encoder.UsePrecision(precision);
     /// <summary>Adds an owner (a transformer); throws when the weights are already freed.</summary>
     public void Retain()
     {
@@ -131,12 +136,16 @@ internal sealed class FineTunedModel
         return logits.to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
 
-    /// <summary>The tensors a .zip must carry: only the trainable ones when the base ships in the package, else all.</summary>
+    /// <summary>
+    /// The tensors a .zip must carry: only the trainable ones when the base ships in the package, else all; always float32
+    /// (frozen weights kept in bfloat16 are widened), so the zip loads in either precision. Copies are made in the caller's
+    /// dispose scope.
+    /// </summary>
     public Dictionary<string, Tensor> TensorsToSave()
     {
         var trainable = Model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToHashSet();
         return Model.state_dict()
             .Where(kv => !BaseIsEmbedded || trainable.Contains(kv.Key))
-            .ToDictionary(kv => kv.Key, kv => kv.Value);
+            .ToDictionary(kv => kv.Key, kv => kv.Value.dtype == ScalarType.BFloat16 ? kv.Value.to(ScalarType.Float32) : kv.Value);
     }
 }

@@ -38,7 +38,7 @@ internal static class FineTuningEstimator
 
         var examples = task.ReadExamples(input, options.ValidationSet, context);
         var ready = ReadyModelBuilder.Build(source, task.TrainingHead(context), task.CreateHead, options.Method, device, seed: seed, log: ch.Info,
-            peftTaskType: task.PeftTaskType);
+            peftTaskType: task.PeftTaskType, precision: options.Precision, gradientCheckpointing: options.GradientCheckpointing);
         try
         {
             var training = new TrainingSettings

@@ -33,13 +33,16 @@ internal static class ReadyModelBuilder
     /// <param name="log">Receives what was initialised fresh and the trainable-parameter count.</param>
     /// <param name="peftTaskType">The task's PEFT task type: whether its Hugging Face model is the bare encoder (module names
     /// as PEFT matches them); null = a task model with a head.</param>
-    /// <param name="shareBase">Share the base's frozen weights with other models (models built to score).</param>
+    /// <param name="shareBase">Share the base's frozen weights with other models (models built to score). A precision other
+    /// than float32 stores private copies of the frozen weights in that type: such a model shares nothing.</param>
+    /// <param name="precision">The number format the encoder computes in (frozen weights stored in it once the method has chosen what trains).</param>
+    /// <param name="gradientCheckpointing">Recompute layer activations in the backward pass while training.</param>
     public static ReadyModel Build(EncoderSource source, HeadSpec head, Func<EncoderModel, HeadSpec, TaskModel> createHead, FineTuningMethod method,
         Device device, Action<TaskModel>? loadWeights = null, int? seed = null, Action<string>? log = null, PeftTaskType? peftTaskType = null,
-        bool shareBase = false)
+        bool shareBase = false, Precision precision = Precision.Float32, bool gradientCheckpointing = false)
     {
         using var init = seed is { } s ? ParameterInit.Seeded(s) : null;
-        var loaded = source.LoadEncoder(head.Pooler != PoolerUse.None, shareBase ? device : null);
+        var loaded = source.LoadEncoder(head.Pooler != PoolerUse.None, shareBase && precision == Precision.Float32 ? device : null);
         if (loaded.NewlyInitialized.Count > 0)
         {
             log?.Invoke($"{source.Name} has no {string.Join(", ", loaded.NewlyInitialized)}: initialised fresh and trained with the head.");
@@ -60,6 +63,8 @@ internal static class ReadyModelBuilder
             method.Apply(model);
             if (shared is not null && !shared.Unshare(model)) shared = null;   // everything trains (full fine-tuning): nothing to share
             loadWeights?.Invoke(model);
+            model.Encoder.UsePrecision(precision);   // after the method and the weights: only frozen weights change type
+            model.Encoder.GradientCheckpointing = gradientCheckpointing;
             model.to(device);
         }
         catch
@@ -67,7 +72,7 @@ internal static class ReadyModelBuilder
             model.Dispose();
             throw;
         }
-        log?.Invoke($"{method.Name} on {source.Name}: {TrainableParameterReport.Of(model)}");
+        log?.Invoke($"{method.Name} on {source.Name}, {precision}{(gradientCheckpointing ? ", gradient checkpointing" : "")}: {TrainableParameterReport.Of(model)}");
         return new ReadyModel(model, source, head, method, device) { SharedBase = shared };
     }
 }

@@ -13,7 +13,9 @@ namespace Microsoft.ML.Lora.Training;
 /// </summary>
 internal static class TrainingLoop
 {
-    private const int TrimEverySteps = 25;
+    // Every step: between trims each step left ~30 MiB of freed heap resident (the sentiment sample's LoRA run climbed
+    // 0.8 → 1.8 GiB in 25-step saw-teeth whose peaks kept rising); a trim costs a few milliseconds against a step's hundreds.
+    private const int TrimEverySteps = 1;
 
     public static TrainingHistory Run<TExample>(TaskModel model, ITrainingTask<TExample> task, IReadOnlyList<TExample> train,
         IReadOnlyList<TExample>? validation, TrainingSettings s, Device device)
@@ -173,6 +175,14 @@ internal static class TrainingLoop
     internal static float Step<TExample>(TaskModel model, ITrainingTask<TExample> task, IReadOnlyList<TExample> train, int[] indices,
         OptimizerHelper optimizer, List<Parameter> trainable, double lr, TrainingSettings s, long step, Device device)
     {
+        float loss = StepCore(model, task, train, indices, optimizer, trainable, lr, s, step, device);
+        TorchRuntime.CollectNativeGarbage();
+        return loss;
+    }
+
+    private static float StepCore<TExample>(TaskModel model, ITrainingTask<TExample> task, IReadOnlyList<TExample> train, int[] indices,
+        OptimizerHelper optimizer, List<Parameter> trainable, double lr, TrainingSettings s, long step, Device device)
+    {
         using var scope = NewDisposeScope();
         // Dropout masks depend only on (seed, step): a resumed run continues exactly as an uninterrupted one would. The mask
         // sequence is this thread's; nothing in a step draws from libtorch's process-wide generator.
@@ -209,6 +219,7 @@ internal static class TrainingLoop
                 var logits = model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
                 lossSum += task.Loss(logits, batch).item<float>() * part.Count;
                 metric.Add(logits, part);
+                TorchRuntime.AfterScoringBatch(batch.InputIds.numel());
             }
         }
         finally

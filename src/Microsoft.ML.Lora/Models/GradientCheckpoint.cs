@@ -1,0 +1,84 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Lora.Models;
+
+/// <summary>
+/// Gradient checkpointing of one layer (Hugging Face's <c>gradient_checkpointing_enable</c>, PyTorch's
+/// <c>torch.utils.checkpoint</c>, which TorchSharp lacks): the forward pass runs the layer without recording a graph and
+/// keeps only its input; the backward pass runs it again with the graph, with the same dropout masks, and takes the
+/// gradients of the input and of the layer's trainable parameters from that recomputation. Memory for activations drops
+/// from all layers' to one layer's, for about one more forward pass of compute.
+/// </summary>
+internal sealed class GradientCheckpoint : autograd.SingleTensorFunction<GradientCheckpoint>
+{
+    [ThreadStatic] private static bool recomputing;
+
+    /// <summary>True while a layer is being recomputed in the backward pass (state a layer caches across calls must be rebuilt).</summary>
+    public static bool IsRecomputing => recomputing;
+
+    /// <inheritdoc/>
+    public override string Name => nameof(GradientCheckpoint);
+
+    /// <summary>
+    /// <paramref name="layer"/>(<paramref name="x"/>) with its activations recomputed in the backward pass.
+    /// <paramref name="parameters"/> are every trainable tensor the layer reads (its own and any shared ones, such as a
+    /// prefix): their gradients come from the recomputation.
+    /// </summary>
+    public static Tensor Run(Func<Tensor, Tensor> layer, Tensor x, IReadOnlyList<Tensor> parameters)
+    {
+        var args = new object[2 + parameters.Count];
+        args[0] = new Call(layer, DropoutMasks.State, parameters);
+        args[1] = x;
+        for (int i = 0; i < parameters.Count; i++) args[2 + i] = parameters[i];
+        return apply(args);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var call = (Call)vars[0];
+        var x = (Tensor)vars[1];
+        ctx.save_for_backward(new List<Tensor> { x });
+        ctx.save_data(nameof(Call), call);
+        using var scope = NewDisposeScope();   // runs without a graph: everything but the output is freed here
+        return call.Layer(x).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad)
+    {
+        var call = (Call)ctx.get_data(nameof(Call));
+        using var scope = NewDisposeScope();
+        var x = ctx.get_saved_variables()[0];
+        var input = x.detach().requires_grad_(x.requires_grad);
+        var after = DropoutMasks.State;
+        Tensor y;
+        using (enable_grad())
+        {
+            DropoutMasks.Restore(call.Masks);
+            recomputing = true;
+            try { y = call.Layer(input); }
+            finally
+            {
+                recomputing = false;
+                DropoutMasks.Restore(after);
+            }
+        }
+        var wrt = new List<Tensor>(call.Parameters.Count + 1);
+        if (x.requires_grad) wrt.Add(input);
+        wrt.AddRange(call.Parameters);
+        var grads = autograd.grad(new[] { y }, wrt, new[] { grad }, allow_unused: true);
+        // One gradient per argument of Run: none for the call itself, then x's, then each parameter's.
+        var result = new List<Tensor> { null! };
+        int g = 0;
+        result.Add(x.requires_grad ? Keep(grads[g++]) : null!);
+        for (int i = 0; i < call.Parameters.Count; i++) result.Add(Keep(grads[g++]));
+        return result;
+    }
+
+    // An unused parameter's gradient comes back undefined (a null handle): pass it on as "no gradient".
+    private static Tensor Keep(Tensor t) => t.IsInvalid ? null! : t.MoveToOuterDisposeScope();
+
+    private sealed record Call(Func<Tensor, Tensor> Layer, DropoutState Masks, IReadOnlyList<Tensor> Parameters);
+}

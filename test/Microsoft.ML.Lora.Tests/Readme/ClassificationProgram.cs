@@ -1,13 +1,13 @@
 namespace Microsoft.ML.Lora.Tests.Readme;
 
 /// <summary>
-/// The README's classification program: "A pipeline" and the snippets that continue it (own checkpoint, ONNX export), read from README.md, compiled as one console program and run once on train.csv (rows of the sentiment set,
+/// The README's classification program: "A pipeline" and the snippets that continue it (many threads, own checkpoint, ONNX export), read from README.md, compiled as one console program and run once on train.csv (rows of the sentiment set,
 /// some with quoted line breaks) with the real MiniLM; the epilogue hands the program's variables to the tests.
 /// </summary>
 public sealed class ClassificationProgram : IDisposable
 {
     /// <summary>The README sections whose snippets make up the program, in order.</summary>
-    public static readonly string[] Sections = ["A pipeline", "Your own Hugging Face checkpoint", "ONNX export"];
+    public static readonly string[] Sections = ["A pipeline", "Many threads, reloads and memory", "Your own Hugging Face checkpoint", "ONNX export"];
 
     private const string Epilogue = """
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("texts", rows.GetColumn<string>("Text").ToArray());
@@ -18,6 +18,11 @@ public sealed class ClassificationProgram : IDisposable
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("finbert", finbert);
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("classifier", model.GetFineTunedTransformer<LoraTextClassificationTransformer>());
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("logits", logits);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("concurrentLabel", predictor.Predict(new Input { Text = "Shares jumped after the earnings beat" }).PredictedLabel);
+        string afterDispose = "no exception";
+        try { app.Model.CreateConcurrentPredictor<Input, Prediction>(previous).Predict(new Input { Text = "bad news" }); }
+        catch (Exception e) { afterDispose = e.GetType().Name; }
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("afterDispose", afterDispose);
         """;
 
     private readonly TempFolder temp = new("lora-readme-");

@@ -20,6 +20,17 @@ public class ReadmeClassificationTests(ClassificationProgram program) : IClassFi
     }
 
     [Fact]
+    public void ConcurrentPredictorOnTheReloadedZipPredictsAsTheEngine_AndTheReplacedModelIsDisposed()
+    {
+        // "Many threads, reloads and memory": the shared predictor on the reloaded zip gives the engine's class, and the model
+        // it replaced refuses use once disposed.
+        Assert.Equal(program.Run.Get<string>("label"), program.Run.Get<string>("concurrentLabel"));
+        Assert.Equal(nameof(ObjectDisposedException), program.Run.Get<string>("afterDispose"));
+        var lines = program.Run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(8, lines.Skip(2).Take(8).Count(l => ReadmeWorld.SentimentClasses.Contains(l.Trim())));   // Parallel.For's eight predictions
+    }
+
+    [Fact]
     public void SavedModelReadsOnlyTheTextAndMapsPredictedLabelBackToTheClassName()
     {
         var lines = program.Run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);

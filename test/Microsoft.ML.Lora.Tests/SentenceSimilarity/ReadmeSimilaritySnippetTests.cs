@@ -1,18 +1,17 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.Lora.Bench;
+using Microsoft.ML.Lora.Tests.Readme;
 using Xunit;
 
 namespace Microsoft.ML.Lora.Tests.SentenceSimilarity;
 
 /// <summary>
-/// The README's "Sentence similarity" snippet, run as written (the region between the markers is compared with the README)
-/// on the embedded MiniLM, from a folder whose ../shared/data/stsb holds a small spread of the real STS-B files.
+/// The README's "Sentence similarity" snippet, compiled from README.md and run as written on the embedded MiniLM, from a
+/// folder whose ../shared/data/stsb holds a small spread of the real STS-B files.
 /// </summary>
 public class ReadmeSimilaritySnippetTests : IDisposable
 {
-    private const string Begin = "// README sentence similarity: begin", End = "// README sentence similarity: end";
     private readonly TempFolder temp = new();
-    private readonly string previousDirectory = Environment.CurrentDirectory;
+    private readonly string checkout;
 
     public ReadmeSimilaritySnippetTests()
     {
@@ -23,53 +22,40 @@ public class ReadmeSimilaritySnippetTests : IDisposable
             var lines = File.ReadAllLines(TestData.PathOf("stsb", file));
             File.WriteAllLines(Path.Combine(stsb, file), Enumerable.Range(0, count).Select(i => lines[i * lines.Length / count]));
         }
-        Environment.CurrentDirectory = Directory.CreateDirectory(Path.Combine(temp.Path, "checkout")).FullName;
+        checkout = Directory.CreateDirectory(Path.Combine(temp.Path, "checkout")).FullName;
     }
 
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = previousDirectory;
-        temp.Dispose();
-    }
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public void SnippetRunsOnStsbPairs()
     {
-        // README sentence similarity: begin
+        var run = SnippetProgram.Run([Readme.ReadmeSnippet.In("Sentence similarity")], checkout, """
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("similarity", similarity);
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("regression", regression);
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("score", score);
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("model", model);
+            Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("scores", scored.GetColumn<float>("Score").ToArray());
+            """);
+
+        var similarity = run.Get<SimilarityMetrics>("similarity");
+        Assert.Equal(32, similarity.RowCount);
+        Assert.True(double.IsFinite(similarity.SpearmanCorrelation) && double.IsFinite(run.Get<RegressionMetrics>("regression").MeanSquaredError));
+        Assert.InRange(run.Get<float>("score"), -1f, 6f);
+        var model = run.Get<LoraSentenceSimilarityTransformer>("model");
+        Assert.Equal(0f, model.LabelMinimum);
+        Assert.Equal(5f, model.LabelMaximum);
+
+        // The zip the snippet saved scores the dev pairs as the trained model did (merged weights: within float rounding).
         var ml = new MLContext(seed: 1);
-        // STS-B: tab-separated, no header, no quoting (sentences hold literal "); the score is field 4, the pair fields 5 and 6
         var loader = ml.Data.CreateTextLoader(new[]
         {
             new TextLoader.Column("Label", DataKind.Single, 4),
             new TextLoader.Column("Sentence1", DataKind.String, 5),
             new TextLoader.Column("Sentence2", DataKind.String, 6),
         }, separatorChar: '\t', allowQuoting: false);
-        var model = ml.Transforms.LoraFineTune(new LoraSentenceSimilarityOptions
-        {
-            Sentence1ColumnName = "Sentence1", Sentence2ColumnName = "Sentence2", LabelColumnName = "Label",   // the defaults
-        }).Fit(loader.Load("../shared/data/stsb/sts-train.csv"));
-        var scored = model.Transform(loader.Load("../shared/data/stsb/sts-dev.csv"));   // adds Score: Single, on the labels' scale (0-5)
-        SimilarityMetrics similarity = ml.Regression.EvaluateSimilarity(scored);      // Pearson, Spearman
-        RegressionMetrics regression = ml.Regression.Evaluate(scored);                // MSE, MAE, R²
-        float score = model.Predict("A man is playing a flute.", "A man plays the flute.");
-        ml.Model.Save(model, scored.Schema, "similarity.zip");
-        // README sentence similarity: end
-
-        Assert.Equal(32, similarity.RowCount);
-        Assert.True(double.IsFinite(similarity.SpearmanCorrelation) && double.IsFinite(regression.MeanSquaredError));
-        Assert.InRange(score, -1f, 6f);
-        Assert.Equal(0f, model.LabelMinimum);
-        Assert.Equal(5f, model.LabelMaximum);
-        var loaded = ml.Model.Load("similarity.zip", out _);
-        // The zip holds the merged weights: the same scores up to float rounding of W0 + scale·B·A.
-        var reloaded = loaded.Transform(loader.Load("../shared/data/stsb/sts-dev.csv")).GetColumn<float>("Score").ToArray();
-        Assert.All(scored.GetColumn<float>("Score").Zip(reloaded), p => Assert.InRange(Math.Abs(p.First - p.Second), 0, 1e-4));
-    }
-
-    [Fact]
-    public void ReadmeShowsTheSnippetThisTestRuns()
-    {
-        var (inTest, inReadme) = ReadmeSnippet.Read(Path.Combine("SentenceSimilarity", "ReadmeSimilaritySnippetTests.cs"), Begin, End, "## Sentence similarity");
-        Assert.Equal(inTest, inReadme);
+        var loaded = ml.Model.Load(Path.Combine(checkout, "similarity.zip"), out _);
+        var reloaded = loaded.Transform(loader.Load(Path.Combine(temp.Path, "shared", "data", "stsb", "sts-dev.csv"))).GetColumn<float>("Score").ToArray();
+        Assert.All(run.Get<float[]>("scores").Zip(reloaded), p => Assert.InRange(Math.Abs(p.First - p.Second), 0, 1e-4));
     }
 }

@@ -33,10 +33,10 @@ internal static class SimilarityBench
     };
 
     private const string Usage = "--only a,b, --limit N (training pairs, spread over the file), --dev-limit N, --epochs N, --lr X, --batch N, --threads N, --rank N, --alpha N, "
-        + "--dropout X, --all-linear true|false, --mean-pooling true|false, --pooler true|false, --track-dev false (score dev only at the end), "
+        + "--dropout X, --precision fp32|bf16, --all-linear true|false, --mean-pooling true|false, --pooler true|false, --track-dev false (score dev only at the end), "
         + "--record true (record a run with overrides in RESULTS.md, with its command line)";
 
-    private static readonly string[] Forwarded = { "limit", "dev-limit", "epochs", "lr", "batch", "threads", "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "track-dev" };
+    private static readonly string[] Forwarded = { "limit", "dev-limit", "epochs", "lr", "batch", "threads", "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "track-dev", "precision" };
 
     public sealed class Pair
     {
@@ -109,13 +109,14 @@ internal static class SimilarityBench
         int epochs = options.Int("epochs") ?? config.Epochs;
         double lr = options.Double("lr") ?? config.LearningRate;
         var method = config.FineTuning(options);
-        string settings = string.Join(", ", new[] { "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "batch" }.Where(options.Has).Select(n => $"{n} {options.String(n)}"));
+        string settings = string.Join(", ", new[] { "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "batch", "precision" }.Where(options.Has).Select(n => $"{n} {options.String(n)}"));
         Console.WriteLine($"{config.Name}: {method.Name}, {trainPairs.Count} training and {devPairs.Count} dev pairs, {epochs} epochs, lr {lr}{(settings.Length > 0 ? ", " + settings : "")}");
 
         var estimator = ml.Transforms.LoraFineTune(new LoraSentenceSimilarityOptions
         {
             Method = method, Epochs = epochs, LearningRate = lr, BatchSize = options.Int("batch") ?? 32, MeanPooling = options.Bool("mean-pooling") ?? config.MeanPooling, TrainPooler = options.Bool("pooler"),
             NumberOfThreads = options.Int("threads"), Seed = 1, Progress = new ConsoleProgress(),
+            Precision = options.String("precision") is { } precision ? BenchArgs.ParsePrecision(precision) : Precision.Float32,
             ValidationSet = options.Bool("track-dev") == false ? null : dev,
         });
         var trainClock = Stopwatch.StartNew();

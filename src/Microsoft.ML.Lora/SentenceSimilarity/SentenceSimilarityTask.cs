@@ -57,7 +57,7 @@ internal sealed class SentenceSimilarityTask : FineTuningTask<SimilarityExample>
             throw new InvalidDataException($"{source}: no '{PeftTaskType.ToPeftKey(config.Names.Root, key)}' tensor; the adapter must save its regression head (modules_to_save).");
         if (shape[0] != 1)
             throw new InvalidDataException($"{source}: the adapter's head has {shape[0]} outputs; a similarity model has 1 (num_labels = 1). "
-                + "A classifier's adapter imports with LoraTextClassificationTransformer.FromPeftAdapter.");
+                + "A classifier's adapter imports with the text-classification estimator's FromPeftAdapter (LoraTextClassificationOptions).");
         return new HeadSpec(1, Pooler(config, trained: tensors.ContainsKey(config.Names.Root + ".pooler.dense.weight")));
     }
 

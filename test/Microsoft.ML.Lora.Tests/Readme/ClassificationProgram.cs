@@ -1,13 +1,13 @@
 namespace Microsoft.ML.Lora.Tests.Readme;
 
 /// <summary>
-/// The README's classification program: "A pipeline" and the snippets that continue it (many threads, own checkpoint, ONNX export), read from README.md, compiled as one console program and run once on train.csv (rows of the sentiment set,
+/// The README's classification program: "A pipeline" and the snippets that continue it (many threads, own checkpoint, PEFT, ONNX export), read from README.md, compiled as one console program and run once on train.csv (rows of the sentiment set,
 /// some with quoted line breaks) with the real MiniLM; the epilogue hands the program's variables to the tests.
 /// </summary>
 public sealed class ClassificationProgram : IDisposable
 {
     /// <summary>The README sections whose snippets make up the program, in order.</summary>
-    public static readonly string[] Sections = ["A pipeline", "Many threads, reloads and memory", "Your own Hugging Face checkpoint", "ONNX export"];
+    public static readonly string[] Sections = ["A pipeline", "Many threads, reloads and memory", "Your own Hugging Face checkpoint", "PEFT adapters, both ways", "ONNX export"];
 
     private const string Epilogue = """
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("texts", rows.GetColumn<string>("Text").ToArray());
@@ -23,6 +23,9 @@ public sealed class ClassificationProgram : IDisposable
         try { app.Model.CreateConcurrentPredictor<Input, Prediction>(previous).Predict(new Input { Text = "bad news" }); }
         catch (Exception e) { afterDispose = e.GetType().Name; }
         Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("afterDispose", afterDispose);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("fromAdapter", fromAdapter);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("fromMerged", fromMerged);
+        Microsoft.ML.Lora.Tests.Readme.SnippetProgram.Keep("another", another);
         """;
 
     private readonly TempFolder temp = new("lora-readme-");

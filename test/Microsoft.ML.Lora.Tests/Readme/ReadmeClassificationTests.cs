@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.ML.Data;
 using Microsoft.ML.Lora.Methods;
 using Microsoft.ML.Lora.Tests.Onnx;
@@ -61,6 +62,29 @@ public class ReadmeClassificationTests(ClassificationProgram program) : IClassFi
         var lora = Assert.IsType<LoraMethod>(finbert.Method).Options;
         Assert.Equal((16, 32.0), (lora.Rank, (double)lora.Alpha));
         Assert.Equal(["query", "key", "value"], lora.TargetModules);
+    }
+
+    [Fact]
+    public void PeftAdapterAndMergedFolderImportToTheClassifiersScores()
+    {
+        // "PEFT adapters, both ways": what the program wrote is PEFT's and transformers' format, and every import scores as
+        // the fine-tuned step it came from.
+        using (var config = JsonDocument.Parse(File.ReadAllText(program["adapter/adapter_config.json"])))
+            Assert.Equal("SEQ_CLS", config.RootElement.GetProperty("task_type").GetString());
+        using (var merged = JsonDocument.Parse(File.ReadAllText(program["merged/config.json"])))
+            Assert.Equal("BertForSequenceClassification", merged.RootElement.GetProperty("architectures")[0].GetString());
+        var classifier = program.Run.Get<LoraTextClassificationTransformer>("classifier");
+        var ml = new MLContext();
+        var data = ml.Data.LoadFromEnumerable(new[] { new TextRow { Text = Headline }, new TextRow { Text = "Profit warning sends the shares lower" } });
+        var expected = classifier.Transform(data).GetColumn<float[]>("Score").ToArray();
+        foreach (var name in new[] { "fromAdapter", "fromMerged", "another" })
+        {
+            var imported = program.Run.Get<LoraTextClassificationTransformer>(name);
+            Assert.Equal(classifier.LabelNames, imported.LabelNames);
+            var actual = imported.Transform(data).GetColumn<float[]>("Score").ToArray();
+            double max = expected.Zip(actual).SelectMany(p => p.First.Zip(p.Second, (x, y) => (double)Math.Abs(x - y))).Max();
+            Assert.True(max <= 1e-5, $"{name}: scores differ from the classifier's by {max}");
+        }
     }
 
     [Fact]

@@ -211,7 +211,7 @@ public class LoraSentenceSimilarityTests : IDisposable
         classifier.SaveAdapter(adapter);
         var e = Assert.Throws<InvalidDataException>(() => Importer(ml).FromPeftAdapter(adapter));
         Assert.Contains("3 outputs", e.Message);
-        Assert.Contains("LoraTextClassificationTransformer", e.Message);
+        Assert.Contains("LoraTextClassificationOptions", e.Message);
     }
 
     [Fact]

@@ -31,7 +31,10 @@ public sealed class EnginePoolScorer(ClassifierModel model) : ITextScorer
 
     private sealed class EnginePolicy(ClassifierModel model) : PooledObjectPolicy<PredictionEngine<ModelInput, ModelOutput>>
     {
-        public override PredictionEngine<ModelInput, ModelOutput> Create() => model.MLContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model.Transformer);
+        // ML.NET's engines own their transformer by default, and the pool disposes the engines it does not keep: an owning
+        // engine would dispose the one model every engine scores with (later requests then got ObjectDisposedException).
+        public override PredictionEngine<ModelInput, ModelOutput> Create() => model.MLContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(
+            model.Transformer, new PredictionEngineOptions { OwnsTransformer = false });
 
         public override bool Return(PredictionEngine<ModelInput, ModelOutput> engine) => true;
     }

@@ -90,7 +90,7 @@ internal static class HuggingFaceCheckpoint
     /// Opens the folder's weights — <c>model.safetensors</c>, a sharded index, or <c>pytorch_model.bin</c> (read whole) — as
     /// tensor sources, nothing copied yet; disposing closes the files.
     /// </summary>
-    private static CheckpointTensors Open(string folder)
+    internal static CheckpointTensors Open(string folder)
     {
         CheckFolder(folder);
         var single = Path.Combine(folder, "model.safetensors");
@@ -113,7 +113,7 @@ internal static class HuggingFaceCheckpoint
     }
 
     /// <summary>A checkpoint's tensors by name, and what holds them open (readers or loaded tensors), freed together.</summary>
-    private sealed class CheckpointTensors(string file, Dictionary<string, TensorSource> tensors, IEnumerable<IDisposable> owned) : IDisposable
+    internal sealed class CheckpointTensors(string file, Dictionary<string, TensorSource> tensors, IEnumerable<IDisposable> owned) : IDisposable
     {
         public string File { get; } = file;
         public IReadOnlyDictionary<string, TensorSource> Tensors { get; } = tensors;

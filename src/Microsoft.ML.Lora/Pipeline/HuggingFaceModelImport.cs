@@ -56,23 +56,17 @@ internal static class HuggingFaceModelImport
         string root = model.Encoder.Config.Names.Root + ".";
         var headTensors = model.state_dict().Where(kv => !kv.Key.StartsWith(root, StringComparison.Ordinal)).ToList();
         if (headTensors.Count == 0) return;
-        var (file, tensors, sourceOf) = HuggingFaceCheckpoint.ReadTensors(folder);
-        try
+        // Only the head's tensors are read here (the encoder loaded its own from the same files).
+        using var weights = HuggingFaceCheckpoint.Open(folder);
+        foreach (var (name, target) in headTensors)
         {
-            foreach (var (name, target) in headTensors)
-            {
-                string key = TaskName(name, model.Encoder.Config.Names.Root, task);
-                if (!tensors.TryGetValue(key, out var t))
-                    throw new InvalidDataException($"{file}: tensor '{key}' [{string.Join(", ", target.shape)}] of the {task.PeftTaskType.Architecture(model.Encoder.Config)} head is missing.");
-                if (!t.shape.SequenceEqual(target.shape))
-                    throw new InvalidDataException($"{sourceOf.GetValueOrDefault(key, file)}: tensor '{key}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", target.shape)}].");
-            }
-            using var _ = no_grad();
-            foreach (var (name, target) in headTensors) target.copy_(tensors[TaskName(name, model.Encoder.Config.Names.Root, task)]);
+            string key = TaskName(name, model.Encoder.Config.Names.Root, task);
+            if (!weights.Tensors.TryGetValue(key, out var t))
+                throw new InvalidDataException($"{weights.File}: tensor '{key}' [{string.Join(", ", target.shape)}] of the {task.PeftTaskType.Architecture(model.Encoder.Config)} head is missing.");
+            if (!t.Shape.SequenceEqual(target.shape))
+                throw new InvalidDataException($"{t.File}: tensor '{key}' has shape [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", target.shape)}].");
         }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
+        using var _ = no_grad();
+        foreach (var (name, target) in headTensors) weights.Tensors[TaskName(name, model.Encoder.Config.Names.Root, task)].CopyTo(target);
     }
 }

@@ -68,6 +68,18 @@ internal sealed class BenchArgs
         _ => throw new ArgumentException($"A precision is fp32 or bf16, got '{text}'."),
     };
 
+    /// <summary>A checkpointing mode as benches pass it to their child processes and print it: "-", "attention" or "layers".</summary>
+    public static GradientCheckpointing ParseCheckpointing(string text) => text switch
+    {
+        "-" => GradientCheckpointing.None,
+        "attention" => GradientCheckpointing.Attention,
+        "layers" => GradientCheckpointing.Layers,
+        _ => throw new ArgumentException($"A checkpointing mode is -, attention or layers, got '{text}'."),
+    };
+
+    /// <summary>The inverse of <see cref="ParseCheckpointing"/>.</summary>
+    public static string Name(GradientCheckpointing mode) => mode == GradientCheckpointing.None ? "-" : mode.ToString().ToLowerInvariant();
+
     /// <summary>The given options among <paramref name="names"/>, as arguments for a child process.</summary>
     public IEnumerable<string> Forward(params string[] names)
         => names.Where(values.ContainsKey).SelectMany(n => new[] { "--" + n, values[n] });

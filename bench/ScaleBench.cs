@@ -51,7 +51,7 @@ internal static class ScaleBench
             foreach (var (m, p, ck) in configs)
             {
                 Console.WriteLine($"-- {Base.Name} {m} {p}{(ck ? " checkpointing" : "")}");
-                var j = ChildRun.Bench("scale", "--one", folder, m, p, ck ? "ckpt" : "-", Str(seq), Str(batch), Str(steps), Str(threads));
+                var j = ChildRun.Bench("scale", "--one", folder, m, p, ck ? "layers" : "-", Str(seq), Str(batch), Str(steps), Str(threads));
                 var ms = j["ms"]!.AsArray().Select(x => x!.GetValue<double>()).ToList();
                 measured.Add((m, p, ck, EncoderBench.Median(ms), j["peak_rss_mb"]!.GetValue<double>(), j["activations_mb"]!.GetValue<double>(), j["trainable"]!.GetValue<long>()));
             }
@@ -98,7 +98,8 @@ internal static class ScaleBench
         }
     }
 
-    private static double Flops(Shape s, string method, int seq, int batch, bool ckpt) => BertFlops.Step(s.Layers, s.Hidden, s.Intermediate, seq, batch, method, ckpt);
+    private static double Flops(Shape s, string method, int seq, int batch, bool ckpt) => BertFlops.Step(s.Layers, s.Hidden, s.Intermediate, seq, batch, method,
+        ckpt ? GradientCheckpointing.Layers : GradientCheckpointing.None);
 
     private static double StateMiB(Shape s, string method, string precision)
     {
@@ -124,7 +125,7 @@ internal static class ScaleBench
     {
         var folder = a[0];
         Console.WriteLine(TrainingStepProbe.Measure(() => HuggingFaceCheckpoint.LoadEncoder(folder, addPoolingLayer: true).Encoder, a[1],
-            int.Parse(a[4], CultureInfo.InvariantCulture), int.Parse(a[5], CultureInfo.InvariantCulture), a[2], a[3] == "ckpt", Warmup,
+            int.Parse(a[4], CultureInfo.InvariantCulture), int.Parse(a[5], CultureInfo.InvariantCulture), a[2], BenchArgs.ParseCheckpointing(a[3]), Warmup,
             int.Parse(a[6], CultureInfo.InvariantCulture), int.Parse(a[7], CultureInfo.InvariantCulture)).ToJsonString());
         return 0;
     }

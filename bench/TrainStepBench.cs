@@ -21,9 +21,9 @@ internal static class TrainStepBench
 {
     private const int Batch = 32;
 
-    private sealed record Config(int Seq, string Method, string Precision, bool Checkpointing)
+    private sealed record Config(int Seq, string Method, string Precision, GradientCheckpointing Checkpointing)
     {
-        public string Key => $"{Seq}/{Method}/{Precision}/{(Checkpointing ? "ckpt" : "-")}";
+        public string Key => $"{Seq}/{Method}/{Precision}/{BenchArgs.Name(Checkpointing)}";
     }
 
     private sealed class Measured
@@ -49,8 +49,9 @@ internal static class TrainStepBench
             foreach (var m in methods)
                 foreach (var p in precisions)
                 {
-                    configs.Add(new Config(seq, m, p, false));
-                    if (checkpointing && seq == seqs.Max() && m != "head") configs.Add(new Config(seq, m, p, true));
+                    configs.Add(new Config(seq, m, p, GradientCheckpointing.None));
+                    if (checkpointing && seq == seqs.Max() && m != "head")
+                        foreach (var mode in new[] { GradientCheckpointing.Attention, GradientCheckpointing.Layers }) configs.Add(new Config(seq, m, p, mode));
                 }
 
         var py = python ? PythonReference.Find(threads) : null;
@@ -61,13 +62,13 @@ internal static class TrainStepBench
 
         // Rounds interleave every configuration with its PyTorch twin, so a slow stretch of a shared machine hits all alike.
         var ours = configs.ToDictionary(c => c.Key, _ => new Measured());
-        var theirs = configs.Where(c => !c.Checkpointing).ToDictionary(c => c.Key, _ => new Measured());
+        var theirs = configs.Where(c => c.Checkpointing == GradientCheckpointing.None).ToDictionary(c => c.Key, _ => new Measured());
         for (int round = 0; round < rounds; round++)
             foreach (var c in configs)
             {
-                Console.WriteLine($"-- round {round + 1}/{rounds}: {c.Method} seq {c.Seq} {c.Precision}{(c.Checkpointing ? " checkpointing" : "")}");
-                Add(ours[c.Key], ChildRun.Bench("train-step", "--one", c.Method, Str(c.Seq), c.Precision, c.Checkpointing ? "ckpt" : "-", Str(steps), Str(threads), Str(warmup)));
-                if (py is not null && !c.Checkpointing && py.Run(c.Method, Str(c.Seq), "--precision", c.Precision, "--steps", Str(steps), "--warmup", Str(warmup)) is { } j)
+                Console.WriteLine($"-- round {round + 1}/{rounds}: {c.Method} seq {c.Seq} {c.Precision}{(c.Checkpointing == GradientCheckpointing.None ? "" : $" checkpointing {BenchArgs.Name(c.Checkpointing)}")}");
+                Add(ours[c.Key], ChildRun.Bench("train-step", "--one", c.Method, Str(c.Seq), c.Precision, BenchArgs.Name(c.Checkpointing), Str(steps), Str(threads), Str(warmup)));
+                if (py is not null && c.Checkpointing == GradientCheckpointing.None && py.Run(c.Method, Str(c.Seq), "--precision", c.Precision, "--steps", Str(steps), "--warmup", Str(warmup)) is { } j)
                     Add(theirs[c.Key], j);
             }
 
@@ -82,7 +83,7 @@ internal static class TrainStepBench
             var m = ours[c.Key];
             double ms = Median(m.Ms), gflop = StepFlops(c.Method, c.Seq, c.Checkpointing) / 1e9;
             var t = theirs.GetValueOrDefault(c.Key) is { Ms.Count: > 0 } pm ? pm : null;
-            table.Add(c.Seq, c.Method, c.Precision, c.Checkpointing ? "yes" : "no", m.Trainable.ToString("N0", CultureInfo.InvariantCulture), ms, Median(m.CpuMs),
+            table.Add(c.Seq, c.Method, c.Precision, c.Checkpointing == GradientCheckpointing.None ? "no" : BenchArgs.Name(c.Checkpointing), m.Trainable.ToString("N0", CultureInfo.InvariantCulture), ms, Median(m.CpuMs),
                 gflop, $"{100 * gflop / (ms / 1000) / roof[c.Precision]:F0}%", m.PeakRss, m.Activations,
                 t is null ? "" : Median(t.Ms), t is null ? "" : Median(t.CpuMs), t is null ? "" : t.PeakRss,
                 t is null ? "" : $"{Median(t.Ms) / ms:F2}×", t is null ? "" : $"{m.PeakRss / t.PeakRss:F2}");
@@ -93,7 +94,7 @@ internal static class TrainStepBench
         table.Note($"GEMM roofline measured in this run (2048³ matrix product, {threads} threads): "
             + string.Join("; ", precisions.Select(p => $"{p} TorchSharp {roof[p]:F1}" + (pyRoof[p] is { } r ? $", PyTorch {r:F1}" : "") + " GFLOP/s"))
             + ". FLOPs per step are counted analytically as the library computes them: forward F = matmuls + attention, the last layer past its key/value projections "
-            + "for [CLS] only; full ≈ 3F, LoRA ≈ 2F (input gradients only), head-only ≈ F; gradient checkpointing adds one forward (F). "
+            + "for [CLS] only; full ≈ 3F, LoRA ≈ 2F (input gradients only), head-only ≈ F; checkpointing of layers adds one forward (F), of attention the attention blocks' forward (8H² + 4TH per token: 0.37 F at seq 128). "
             + "% of roofline is against the roofline of the step's precision.");
         table.Note("peak RSS: the process's high-water mark (model load included). activations: memory the autograd graph holds after the forward pass "
             + "(bytes allocated after forward − before, glibc), i.e. what gradient checkpointing saves.");
@@ -106,7 +107,7 @@ internal static class TrainStepBench
 
     private static IEnumerable<string> Goals(List<Config> configs, Dictionary<string, Measured> ours, Dictionary<string, Measured> theirs)
     {
-        double? Ms(int seq, string method, string precision, bool ckpt = false, bool py = false)
+        double? Ms(int seq, string method, string precision, GradientCheckpointing ckpt = GradientCheckpointing.None, bool py = false)
         {
             var key = new Config(seq, method, precision, ckpt).Key;
             var d = py ? theirs : ours;
@@ -124,17 +125,17 @@ internal static class TrainStepBench
                 Check(Ms(seq, "lora", "fp32", py: true) / Ms(seq, "lora", "fp32"), 1.25, "fp32 LoRA vs PyTorch fp32"),
             }.Where(p => p.Length > 0);
             yield return $"seq {seq}: " + string.Join("; ", parts) + ".";
-            var over = configs.Where(c => c.Seq == seq && !c.Checkpointing && theirs.TryGetValue(c.Key, out var t) && t.PeakRss > 0 && ours[c.Key].PeakRss > t.PeakRss)
+            var over = configs.Where(c => c.Seq == seq && c.Checkpointing == GradientCheckpointing.None && theirs.TryGetValue(c.Key, out var t) && t.PeakRss > 0 && ours[c.Key].PeakRss > t.PeakRss)
                 .Select(c => $"{c.Method} {c.Precision}").ToList();
             if (theirs.Values.Any(t => t.PeakRss > 0))
                 yield return $"seq {seq}: peak RSS ≤ PyTorch's (goal: every configuration): " + (over.Count == 0 ? "met" : "missed for " + string.Join(", ", over)) + ".";
-            foreach (var c in configs.Where(c => c.Seq == seq && c.Checkpointing))
+            foreach (var c in configs.Where(c => c.Seq == seq && c.Checkpointing != GradientCheckpointing.None))
             {
-                var plain = ours[(c with { Checkpointing = false }).Key];
+                var plain = ours[(c with { Checkpointing = GradientCheckpointing.None }).Key];
                 var ck = ours[c.Key];
                 if (plain.Ms.Count == 0 || ck.Ms.Count == 0) continue;
                 double saved = 1 - ck.Activations / plain.Activations, slower = Median(ck.Ms) / Median(plain.Ms) - 1;
-                yield return $"seq {seq} {c.Method} {c.Precision} with gradient checkpointing: activations {100 * saved:F0}% lower (goal ≥ 50%), "
+                yield return $"seq {seq} {c.Method} {c.Precision} with checkpointing of {BenchArgs.Name(c.Checkpointing)}: activations {100 * saved:F0}% lower (goal ≥ 50%), "
                     + $"step {100 * slower:+0;-0}% time (goal ≤ +35%), peak RSS {ck.PeakRss:F0} vs {plain.PeakRss:F0} MiB.";
             }
         }
@@ -150,7 +151,7 @@ internal static class TrainStepBench
     }
 
     /// <summary>FLOPs of one step of all-MiniLM-L6-v2 (L=6, H=384, I=1536) at batch 32, as the library computes it (<see cref="BertFlops"/>).</summary>
-    public static double StepFlops(string method, int seq, bool checkpointing = false) => BertFlops.Step(6, 384, 1536, seq, Batch, method, checkpointing);
+    public static double StepFlops(string method, int seq, GradientCheckpointing checkpointing = GradientCheckpointing.None) => BertFlops.Step(6, 384, 1536, seq, Batch, method, checkpointing);
 
     /// <summary>GFLOP/s of a 2048³ matrix product in <paramref name="precision"/>.</summary>
     internal static double Roofline(string precision, int threads)
@@ -169,7 +170,7 @@ internal static class TrainStepBench
     private static int One(string[] a)
     {
         Console.WriteLine(TrainingStepProbe.Measure(() => PretrainedModel.MiniLmL6V2.LoadEncoder(addPoolingLayer: true).Encoder,
-            a[0], int.Parse(a[1], CultureInfo.InvariantCulture), Batch, a[2], a[3] == "ckpt", int.Parse(a[6], CultureInfo.InvariantCulture), int.Parse(a[4], CultureInfo.InvariantCulture),
+            a[0], int.Parse(a[1], CultureInfo.InvariantCulture), Batch, a[2], BenchArgs.ParseCheckpointing(a[3]), int.Parse(a[6], CultureInfo.InvariantCulture), int.Parse(a[4], CultureInfo.InvariantCulture),
             int.Parse(a[5], CultureInfo.InvariantCulture)).ToJsonString());
         return 0;
     }

@@ -15,7 +15,7 @@ namespace Microsoft.ML.Lora.Bench;
 /// </summary>
 internal static class TrainingStepProbe
 {
-    public static JsonObject Measure(Func<EncoderModel> loadEncoder, string method, int seq, int batch, string precision, bool checkpointing,
+    public static JsonObject Measure(Func<EncoderModel> loadEncoder, string method, int seq, int batch, string precision, GradientCheckpointing checkpointing,
         int warmup, int steps, int threads)
     {
         TorchRuntime.ConfigureThreads(threads);
@@ -50,7 +50,7 @@ internal static class TrainingStepProbe
         }
         return new JsonObject
         {
-            ["method"] = method, ["seq"] = seq, ["batch"] = batch, ["precision"] = precision, ["checkpointing"] = checkpointing,
+            ["method"] = method, ["seq"] = seq, ["batch"] = batch, ["precision"] = precision, ["checkpointing"] = BenchArgs.Name(checkpointing),
             ["ms"] = new JsonArray(times.Select(t => (JsonNode?)t).ToArray()), ["cpu_ms"] = new JsonArray(cpu.Select(t => (JsonNode?)t).ToArray()),
             ["peak_rss_mb"] = TorchRuntime.PeakResidentBytes() / 1048576.0, ["activations_mb"] = ActivationBytes(model, task, examples) / 1048576.0,
             ["trainable"] = TrainableParameterReport.Of(model).Trainable, ["total"] = TrainableParameterReport.Of(model).Total,

@@ -26,6 +26,7 @@ public class PublicSurfaceTests
         "Microsoft.ML.Lora.FineTunedTransformer",
         "Microsoft.ML.Lora.FineTuningMethod",
         "Microsoft.ML.Lora.FineTuningOptions",
+        "Microsoft.ML.Lora.GradientCheckpointing",
         "Microsoft.ML.Lora.LoraInit",
         "Microsoft.ML.Lora.LoraNerEstimator",
         "Microsoft.ML.Lora.LoraNerOptions",

@@ -83,10 +83,16 @@ internal sealed class DistilBertBlock : NamedModule, IEncoderLayer
     /// <summary>As <see cref="BertLayer.forward"/>: with <paramref name="firstTokenOnly"/>, [N, H] in, [B, H] out.</summary>
     public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
+        var a = GradientCheckpoint.IfEnabled(GradientCheckpointing.Attention, context, h => Attend(h, layout, firstTokenOnly), x, attention, sa_layer_norm);
+        return output_layer_norm.forward(ffn.forward(context.ForProduct(a)) + a);
+    }
+
+    /// <summary>Attention, its residual and <c>sa_layer_norm</c>: the block that attention checkpointing recomputes.</summary>
+    private Tensor Attend(Tensor x, TokenLayout layout, bool firstTokenOnly)
+    {
         var queries = firstTokenOnly ? layout.FirstTokens(x) : x;   // float32: the residual
         var h = context.ForProduct(x);
-        var a = sa_layer_norm.forward(attention.forward(h, firstTokenOnly ? context.ForProduct(queries) : h, layout, firstTokenOnly) + queries);
-        return output_layer_norm.forward(ffn.forward(context.ForProduct(a)) + a);
+        return sa_layer_norm.forward(attention.forward(h, firstTokenOnly ? context.ForProduct(queries) : h, layout, firstTokenOnly) + queries);
     }
 }
 

@@ -28,22 +28,12 @@ internal static class EncoderLayerStack
             Tensor y;
             using (var scope = NewDisposeScope())
             {
-                y = (Checkpointed(layer, x, context) is { } parameters
-                    ? GradientCheckpoint.Run(h => layer.forward(h, layout, top), x, parameters)
-                    : layer.forward(x, layout, top)).MoveToOuterDisposeScope();
+                y = GradientCheckpoint.IfEnabled(GradientCheckpointing.Layers, context, h => layer.forward(h, layout, top), x, layer)
+                    .MoveToOuterDisposeScope();
             }
             if (i > 0) x.Dispose();   // the previous layer's output (the caller owns the first input)
             x = y;
         }
         return x;
-    }
-
-    /// <summary>The trainable tensors the layer reads when it is to be checkpointed, else null.</summary>
-    private static List<Tensor>? Checkpointed(nn.Module layer, Tensor x, LayerContext context)
-    {
-        if (!context.GradientCheckpointing || !layer.training || !is_grad_enabled()) return null;
-        var parameters = layer.parameters().Where(p => p.requires_grad).Cast<Tensor>().ToList();
-        if (context.Prefix is nn.Module prefix) parameters.AddRange(prefix.parameters().Where(p => p.requires_grad));
-        return parameters.Count > 0 || x.requires_grad ? parameters : null;   // nothing to differentiate: no graph anyway
     }
 }

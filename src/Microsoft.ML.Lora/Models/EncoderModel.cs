@@ -24,11 +24,10 @@ internal abstract class EncoderModel : NamedModule
     public Precision Precision { get; private set; } = Precision.Float32;
 
     /// <summary>
-    /// While training, keep only each layer's input and recompute its activations in the backward pass (Hugging Face's
-    /// <c>gradient_checkpointing_enable</c>): activation memory of one layer instead of all, for about a third more compute.
+    /// What training recomputes in the backward pass instead of keeping (see <see cref="global::Microsoft.ML.Lora.GradientCheckpointing"/>).
     /// Same loss and gradients. No effect on scoring.
     /// </summary>
-    public bool GradientCheckpointing { get => LayerContext.GradientCheckpointing; set => LayerContext.GradientCheckpointing = value; }
+    public GradientCheckpointing GradientCheckpointing { get => LayerContext.GradientCheckpointing; set => LayerContext.GradientCheckpointing = value; }
 
     /// <summary>
     /// Computes in <paramref name="precision"/> from now on. For <see cref="Precision.BFloat16"/> the frozen weights of the

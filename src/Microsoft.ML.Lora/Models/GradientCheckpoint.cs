@@ -4,18 +4,35 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Lora.Models;
 
 /// <summary>
-/// Gradient checkpointing of one layer (Hugging Face's <c>gradient_checkpointing_enable</c>, PyTorch's
-/// <c>torch.utils.checkpoint</c>, which TorchSharp lacks): the forward pass runs the layer without recording a graph and
-/// keeps only its input; the backward pass runs it again with the graph, with the same dropout masks, and takes the
-/// gradients of the input and of the layer's trainable parameters from that recomputation. Memory for activations drops
-/// from all layers' to one layer's, for about one more forward pass of compute.
+/// Gradient checkpointing of one block — a whole layer (Hugging Face's <c>gradient_checkpointing_enable</c>) or a layer's
+/// attention — as PyTorch's <c>torch.utils.checkpoint</c>, which TorchSharp lacks: the forward pass runs the block without
+/// recording a graph and keeps only its input; the backward pass runs it again with the graph, with the same dropout masks,
+/// and takes the gradients of the input and of the block's trainable parameters from that recomputation.
 /// </summary>
 internal sealed class GradientCheckpoint : autograd.SingleTensorFunction<GradientCheckpoint>
 {
     [ThreadStatic] private static bool recomputing;
+    [ThreadStatic] private static int recomputations;
 
-    /// <summary>True while a layer is being recomputed in the backward pass (state a layer caches across calls must be rebuilt).</summary>
+    /// <summary>True while a block is being recomputed in the backward pass (state a layer caches across calls must be rebuilt).</summary>
     public static bool IsRecomputing => recomputing;
+
+    /// <summary>Blocks recomputed on this thread so far (what tests count).</summary>
+    public static int Recomputations => recomputations;
+
+    /// <summary>
+    /// <paramref name="block"/>(<paramref name="x"/>), checkpointed when the context recomputes this
+    /// <paramref name="granularity"/> and the call records a graph. <paramref name="modules"/> hold the block's weights; the
+    /// prefix's, shared by every layer, are added.
+    /// </summary>
+    public static Tensor IfEnabled(GradientCheckpointing granularity, LayerContext context, Func<Tensor, Tensor> block, Tensor x, params nn.Module[] modules)
+    {
+        if (context.GradientCheckpointing != granularity || !modules[0].training || !is_grad_enabled()) return block(x);
+        var parameters = modules.SelectMany(m => m.parameters()).Where(p => p.requires_grad).Cast<Tensor>().ToList();
+        if (context.Prefix is nn.Module prefix) parameters.AddRange(prefix.parameters().Where(p => p.requires_grad));
+        // Nothing to differentiate (a frozen block on a frozen input): there is no graph to save anyway.
+        return parameters.Count > 0 || x.requires_grad ? Run(block, x, parameters) : block(x);
+    }
 
     /// <inheritdoc/>
     public override string Name => nameof(GradientCheckpoint);
@@ -25,7 +42,7 @@ internal sealed class GradientCheckpoint : autograd.SingleTensorFunction<Gradien
     /// <paramref name="parameters"/> are every trainable tensor the layer reads (its own and any shared ones, such as a
     /// prefix): their gradients come from the recomputation.
     /// </summary>
-    public static Tensor Run(Func<Tensor, Tensor> layer, Tensor x, IReadOnlyList<Tensor> parameters)
+    private static Tensor Run(Func<Tensor, Tensor> layer, Tensor x, IReadOnlyList<Tensor> parameters)
     {
         var args = new object[2 + parameters.Count];
         args[0] = new Call(layer, DropoutMasks.State, parameters);
@@ -58,6 +75,7 @@ internal sealed class GradientCheckpoint : autograd.SingleTensorFunction<Gradien
         {
             DropoutMasks.Restore(call.Masks);
             recomputing = true;
+            recomputations++;
             try { y = call.Layer(input); }
             finally
             {

@@ -14,8 +14,8 @@ internal sealed class LayerContext
     /// <summary>Type of the matrix products (float32, or bfloat16 in mixed precision); the residual stream stays float32.</summary>
     public ScalarType ComputeType { get; set; } = ScalarType.Float32;
 
-    /// <summary>Keep only each layer's input while training and recompute the rest in the backward pass.</summary>
-    public bool GradientCheckpointing { get; set; }
+    /// <summary>What training recomputes in the backward pass (see <see cref="GradientCheckpoint.IfEnabled"/>).</summary>
+    public GradientCheckpointing GradientCheckpointing { get; set; }
 
     /// <summary><paramref name="x"/> in <see cref="ComputeType"/>, for a matrix product (no copy when it is already).</summary>
     public Tensor ForProduct(Tensor x) => x.dtype == ComputeType ? x : x.to(ComputeType);

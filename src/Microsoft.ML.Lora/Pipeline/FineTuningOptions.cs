@@ -61,11 +61,14 @@ public abstract class FineTuningOptions
     public Precision Precision { get; set; } = Precision.Float32;
 
     /// <summary>
-    /// Recompute each layer's activations in the backward pass instead of keeping them (Hugging Face's
-    /// <c>gradient_checkpointing_enable</c>): activation memory of one layer rather than all, for about a third more step
-    /// time. Same losses and gradients. For long sequences, large batches or large models that do not fit otherwise. Default false.
+    /// Recompute activations in the backward pass instead of keeping them, for long sequences, large batches or large models
+    /// that do not fit otherwise. <see cref="global::Microsoft.ML.Lora.GradientCheckpointing.Attention"/> recomputes each
+    /// layer's attention block (most of the activation memory for about a sixth more step time);
+    /// <see cref="global::Microsoft.ML.Lora.GradientCheckpointing.Layers"/> whole layers, as Hugging Face's
+    /// <c>gradient_checkpointing_enable</c> (least memory, about a third more step time). Same losses and gradients.
+    /// Default <see cref="global::Microsoft.ML.Lora.GradientCheckpointing.None"/>.
     /// </summary>
-    public bool GradientCheckpointing { get; set; }
+    public GradientCheckpointing GradientCheckpointing { get; set; }
 
     /// <summary>libtorch intra-op threads; null = one per core.</summary>
     public int? NumberOfThreads { get; set; }
@@ -111,5 +114,7 @@ public abstract class FineTuningOptions
         OptionChecks.FolderPath(CheckpointDirectory, nameof(CheckpointDirectory));
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, $"Device {(int)Device} is not a ComputeDevice.");
         if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, $"Precision {(int)Precision} is not Float32 or BFloat16.");
+        if (!Enum.IsDefined(GradientCheckpointing))
+            throw new ArgumentOutOfRangeException(nameof(GradientCheckpointing), GradientCheckpointing, $"GradientCheckpointing {(int)GradientCheckpointing} is not None, Attention or Layers.");
     }
 }

@@ -36,10 +36,10 @@ internal static class ReadyModelBuilder
     /// <param name="shareBase">Share the base's frozen weights with other models (models built to score). A precision other
     /// than float32 stores private copies of the frozen weights in that type: such a model shares nothing.</param>
     /// <param name="precision">The number format the encoder computes in (frozen weights stored in it once the method has chosen what trains).</param>
-    /// <param name="gradientCheckpointing">Recompute layer activations in the backward pass while training.</param>
+    /// <param name="gradientCheckpointing">What training recomputes in the backward pass.</param>
     public static ReadyModel Build(EncoderSource source, HeadSpec head, Func<EncoderModel, HeadSpec, TaskModel> createHead, FineTuningMethod method,
         Device device, Action<TaskModel>? loadWeights = null, int? seed = null, Action<string>? log = null, PeftTaskType? peftTaskType = null,
-        bool shareBase = false, Precision precision = Precision.Float32, bool gradientCheckpointing = false)
+        bool shareBase = false, Precision precision = Precision.Float32, GradientCheckpointing gradientCheckpointing = GradientCheckpointing.None)
     {
         using var init = seed is { } s ? ParameterInit.Seeded(s) : null;
         var loaded = source.LoadEncoder(head.Pooler != PoolerUse.None, shareBase && precision == Precision.Float32 ? device : null);
@@ -72,7 +72,7 @@ internal static class ReadyModelBuilder
             model.Dispose();
             throw;
         }
-        log?.Invoke($"{method.Name} on {source.Name}, {precision}{(gradientCheckpointing ? ", gradient checkpointing" : "")}: {TrainableParameterReport.Of(model)}");
+        log?.Invoke($"{method.Name} on {source.Name}, {precision}{(gradientCheckpointing == GradientCheckpointing.None ? "" : $", gradient checkpointing of {gradientCheckpointing.ToString().ToLowerInvariant()}")}: {TrainableParameterReport.Of(model)}");
         return new ReadyModel(model, source, head, method, device) { SharedBase = shared };
     }
 }

@@ -17,7 +17,7 @@ public class PrecisionOptionTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private LoraTextClassificationOptions Options(Precision precision, bool checkpointing = false) => new()
+    private LoraTextClassificationOptions Options(Precision precision, GradientCheckpointing checkpointing = GradientCheckpointing.None) => new()
     {
         BaseModel = PretrainedModel.FromHuggingFaceFolder(baseFolder),
         Method = FineTuningMethod.Lora(new LoraOptions { Rank = 4, Alpha = 8, TargetAllLinear = true }),
@@ -66,9 +66,12 @@ public class PrecisionOptionTests : IDisposable
     {
         var (ml, data) = Data();
         var plain = ml.Transforms.LoraFineTune(Options(Precision.Float32)).Fit(data);
-        var checkpointed = ml.Transforms.LoraFineTune(Options(Precision.Float32, checkpointing: true)).Fit(data);
         var expected = Scores(plain.Transform(data));
-        Assert.True(MaxDiff(expected, Scores(checkpointed.Transform(data))) < 1e-4f, "gradient checkpointing changed the trained model");
+        foreach (var mode in new[] { GradientCheckpointing.Attention, GradientCheckpointing.Layers })
+        {
+            var checkpointed = ml.Transforms.LoraFineTune(Options(Precision.Float32, mode)).Fit(data);
+            Assert.True(MaxDiff(expected, Scores(checkpointed.Transform(data))) < 1e-4f, $"gradient checkpointing of {mode} changed the trained model");
+        }
 
         plain.UsePrecision(Precision.BFloat16);
         var bf16 = Scores(plain.Transform(data));
@@ -83,6 +86,16 @@ public class PrecisionOptionTests : IDisposable
         var e = Assert.ThrowsAny<ArgumentException>(() => ml.Transforms.LoraFineTune(options).Fit(data));
         Assert.Equal("Precision", e.ParamName);
         Assert.Contains("Float32 or BFloat16", e.Message);
+    }
+
+    [Fact]
+    public void AnUndefinedCheckpointingIsRejectedByName()
+    {
+        var (ml, data) = Data();
+        var options = Options(Precision.Float32, (GradientCheckpointing)5);
+        var e = Assert.ThrowsAny<ArgumentException>(() => ml.Transforms.LoraFineTune(options).Fit(data));
+        Assert.Equal("GradientCheckpointing", e.ParamName);
+        Assert.Contains("None, Attention or Layers", e.Message);
     }
 
     private static int ArgMax(float[] v) => Array.IndexOf(v, v.Max());

@@ -34,9 +34,10 @@ internal static class SimilarityBench
 
     private const string Usage = "--only a,b, --limit N (training pairs, spread over the file), --dev-limit N, --epochs N, --lr X, --batch N, --threads N, --rank N, --alpha N, "
         + "--dropout X, --precision fp32|bf16, --all-linear true|false, --mean-pooling true|false, --pooler true|false, --track-dev false (score dev only at the end), "
+        + "--both-orders true (train on every pair as (a, b) and (b, a), as sentence-transformers' cross-encoder STS-B example does), "
         + "--record true (record a run with overrides in RESULTS.md, with its command line)";
 
-    private static readonly string[] Forwarded = { "limit", "dev-limit", "epochs", "lr", "batch", "threads", "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "track-dev", "precision" };
+    private static readonly string[] Forwarded = { "limit", "dev-limit", "epochs", "lr", "batch", "threads", "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "track-dev", "precision", "both-orders" };
 
     public sealed class Pair
     {
@@ -101,6 +102,8 @@ internal static class SimilarityBench
     {
         var ml = new MLContext(seed: 1);
         var trainPairs = StsbData.Spread(StsbData.Read(BenchEnvironment.Stsb("sts-train.csv")), options.Int("limit"));
+        // A cross-encoder reads the pair as one sequence, so (b, a) is a second example of the same similarity.
+        if (options.Bool("both-orders") == true) trainPairs = trainPairs.Concat(trainPairs.Select(p => (p.B, p.A, p.Score))).ToList();
         var devPairs = StsbData.Spread(StsbData.Read(BenchEnvironment.Stsb("sts-dev.csv")), options.Int("dev-limit"));
         IDataView View(IEnumerable<(string A, string B, float Score)> pairs)
             => ml.Data.LoadFromEnumerable(pairs.Select(p => new Pair { Sentence1 = p.A, Sentence2 = p.B, Label = p.Score }).ToArray());
@@ -109,7 +112,7 @@ internal static class SimilarityBench
         int epochs = options.Int("epochs") ?? config.Epochs;
         double lr = options.Double("lr") ?? config.LearningRate;
         var method = config.FineTuning(options);
-        string settings = string.Join(", ", new[] { "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "batch", "precision" }.Where(options.Has).Select(n => $"{n} {options.String(n)}"));
+        string settings = string.Join(", ", new[] { "rank", "alpha", "dropout", "all-linear", "mean-pooling", "pooler", "batch", "precision", "both-orders" }.Where(options.Has).Select(n => $"{n} {options.String(n)}"));
         Console.WriteLine($"{config.Name}: {method.Name}, {trainPairs.Count} training and {devPairs.Count} dev pairs, {epochs} epochs, lr {lr}{(settings.Length > 0 ? ", " + settings : "")}");
 
         var estimator = ml.Transforms.LoraFineTune(new LoraSentenceSimilarityOptions

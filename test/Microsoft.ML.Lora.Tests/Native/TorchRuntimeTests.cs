@@ -58,6 +58,18 @@ public class TorchRuntimeTests
     }
 
     [Fact]
+    public void TheHeapIsTrimmedOnlyOnceResidentMemoryGrewByTheMargin()
+    {
+        long floor = 1L << 30;
+        Assert.False(TorchRuntime.ShouldTrim(long.MaxValue, 8L << 30));   // no floor yet: the first call only records one
+        Assert.False(TorchRuntime.ShouldTrim(floor, floor));
+        Assert.False(TorchRuntime.ShouldTrim(floor, floor + TorchRuntime.TrimMarginBytes - 1));
+        Assert.True(TorchRuntime.ShouldTrim(floor, floor + TorchRuntime.TrimMarginBytes));
+        TorchRuntime.ReleaseFreedMemoryIfGrown();   // must not throw, glibc or not
+        TorchRuntime.ReleaseFreedMemoryIfGrown();
+    }
+
+    [Fact]
     public void ScoringCleansUpNativeGarbageOnceEnoughTokensWereScored()
     {
         // Other tests may add tokens concurrently; a call carrying a full quota always reaches the threshold by itself.

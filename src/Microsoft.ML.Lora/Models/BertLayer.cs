@@ -30,7 +30,7 @@ internal sealed class BertLayer : NamedModule, IEncoderLayer
     /// </summary>
     public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
-        var a = BlockScope.Run(() => GradientCheckpoint.IfEnabled(GradientCheckpointing.Attention, context, h => attention.forward(h, layout, firstTokenOnly), x, attention));
+        var a = GradientCheckpoint.Block(GradientCheckpointing.Attention, context, h => attention.forward(h, layout, firstTokenOnly), x, attention);
         return output.forward(intermediate.forward(context.ForProduct(a)), a);
     }
 }

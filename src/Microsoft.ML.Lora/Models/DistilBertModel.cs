@@ -83,7 +83,7 @@ internal sealed class DistilBertBlock : NamedModule, IEncoderLayer
     /// <summary>As <see cref="BertLayer.forward"/>: with <paramref name="firstTokenOnly"/>, [N, H] in, [B, H] out.</summary>
     public Tensor forward(Tensor x, TokenLayout layout, bool firstTokenOnly)
     {
-        var a = BlockScope.Run(() => GradientCheckpoint.IfEnabled(GradientCheckpointing.Attention, context, h => Attend(h, layout, firstTokenOnly), x, attention, sa_layer_norm));
+        var a = GradientCheckpoint.Block(GradientCheckpointing.Attention, context, h => Attend(h, layout, firstTokenOnly), x, attention, sa_layer_norm);
         return output_layer_norm.forward(ffn.forward(context.ForProduct(a)) + a);
     }
 

@@ -25,12 +25,7 @@ internal static class EncoderLayerStack
         {
             var layer = layers[i];
             bool top = firstTokenOnly && i == layers.Count - 1;
-            Tensor y;
-            using (var scope = NewDisposeScope())
-            {
-                y = GradientCheckpoint.IfEnabled(GradientCheckpointing.Layers, context, h => layer.forward(h, layout, top), x, layer)
-                    .MoveToOuterDisposeScope();
-            }
+            var y = GradientCheckpoint.Block(GradientCheckpointing.Layers, context, h => layer.forward(h, layout, top), x, layer);
             if (i > 0) x.Dispose();   // the previous layer's output (the caller owns the first input)
             x = y;
         }

@@ -21,11 +21,20 @@ internal sealed class GradientCheckpoint : autograd.SingleTensorFunction<Gradien
     public static int Recomputations => recomputations;
 
     /// <summary>
-    /// <paramref name="block"/>(<paramref name="x"/>), checkpointed when the context recomputes this
-    /// <paramref name="granularity"/> and the call records a graph. <paramref name="modules"/> hold the block's weights; the
-    /// prefix's, shared by every layer, are added.
+    /// <paramref name="block"/>(<paramref name="x"/>) — a whole layer or a layer's attention — in a dispose scope of its own,
+    /// checkpointed when the context recomputes this <paramref name="granularity"/> and the call records a graph.
+    /// <paramref name="modules"/> hold the block's weights; the prefix's, shared by every layer, are added. The scope frees
+    /// the block's intermediates when it ends: with a graph that changes nothing (the graph holds what backward needs);
+    /// without one (scoring, frozen layers, head-only training, a checkpointed forward) a layer's peak is its larger block
+    /// rather than the sum of its blocks.
     /// </summary>
-    public static Tensor IfEnabled(GradientCheckpointing granularity, LayerContext context, Func<Tensor, Tensor> block, Tensor x, params nn.Module[] modules)
+    public static Tensor Block(GradientCheckpointing granularity, LayerContext context, Func<Tensor, Tensor> block, Tensor x, params nn.Module[] modules)
+    {
+        using var scope = NewDisposeScope();
+        return Checkpointed(granularity, context, block, x, modules).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Checkpointed(GradientCheckpointing granularity, LayerContext context, Func<Tensor, Tensor> block, Tensor x, nn.Module[] modules)
     {
         if (context.GradientCheckpointing != granularity || !modules[0].training || !is_grad_enabled()) return block(x);
         var parameters = modules.SelectMany(m => m.parameters()).Where(p => p.requires_grad).Cast<Tensor>().ToList();

@@ -14,7 +14,7 @@ internal sealed class LayerContext
     /// <summary>Type of the matrix products (float32, or bfloat16 in mixed precision); the residual stream stays float32.</summary>
     public ScalarType ComputeType { get; set; } = ScalarType.Float32;
 
-    /// <summary>What training recomputes in the backward pass (see <see cref="GradientCheckpoint.IfEnabled"/>).</summary>
+    /// <summary>What training recomputes in the backward pass (see <see cref="GradientCheckpoint.Block"/>).</summary>
     public GradientCheckpointing GradientCheckpointing { get; set; }
 
     /// <summary><paramref name="x"/> in <see cref="ComputeType"/>, for a matrix product (no copy when it is already).</summary>

@@ -33,7 +33,7 @@ internal static class TorchRuntime
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { trimUnavailable = true; }
     }
 
-    /// <summary>How far resident memory may grow above its level after the last trim before the next one.</summary>
+    /// <summary>How far resident memory may grow above its lowest level since the last trim before the next one.</summary>
     internal const long TrimMarginBytes = 128L << 20;
 
     /// <summary>The lowest resident size seen since the last trim (long.MaxValue before the first).</summary>
